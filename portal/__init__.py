@@ -1,0 +1,72 @@
+"""The patient portal of Pakkeforløp hjem for pasienter med kreft."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from portal import db, errors, i18n, security, templating
+from portal.resources import resource_dir
+from portal.settings import Settings
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Wire settings, extensions, blueprints, headers and error pages. Nothing else happens here."""
+    settings = settings or Settings.from_env()
+    settings.check()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        "portal",
+        instance_path=str(settings.instance_path),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    app.extensions["portal.settings"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="portal_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        # The token lives as long as the session; the idle timeout ends both.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        TEMPLATES_AUTO_RELOAD=not settings.is_production,
+    )
+    app.jinja_env.autoescape = True
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app, settings.resolved_database_url, settings.echo_sql)
+    i18n.init_app(app, settings.default_locale, settings.display_timezone)
+    csrf.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from portal import access
+    from portal.auth import session as auth_session
+    from portal.auth.views import bp as auth_bp
+    from portal.patient.views import bp as patient_bp
+    from portal.public.views import bp as public_bp
+
+    app.before_request(auth_session.load_principal)
+    app.before_request(access.enforce)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(patient_bp)
+    if settings.dev_login:
+        from portal.auth.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,98 @@
+"""Who may call what. Every endpoint declares it; anything undeclared is refused.
+
+``@public`` pages need nobody signed in; ``@patient`` pages need a signed-in patient. Loaders
+answer 404 for another patient's data, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal.auth.session import current_principal
+from portal.db import db_session
+from portal.pathway.models import Pathway, Patient, Touchpoint
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC = "public"
+PATIENT = "patient"
+ACCESS_RULES = (PUBLIC, PATIENT)
+
+
+def _declare(rule: str) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+public = _declare(PUBLIC)
+patient = _declare(PATIENT)
+
+
+def access_rule(endpoint: str | None, app: Flask | None = None) -> str | None:
+    app = app or current_app
+    if endpoint is None:
+        return None
+    if endpoint == "static":
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def enforce() -> WerkzeugResponse | None:
+    """before_request: deny by default."""
+    if request.endpoint is None:
+        return None  # no route matched: Flask answers 404/405 itself
+    rule = access_rule(request.endpoint)
+    if rule == PUBLIC:
+        return None
+    if rule == PATIENT:
+        principal = current_principal()
+        if principal is not None and principal.kind == PATIENT:
+            return None
+        target = request.full_path if request.method == "GET" else request.referrer
+        return redirect(url_for("auth.sign_in", next=_relative(target), expired=1))
+    current_app.logger.error("Endpoint %s declares no access rule: refused.", request.endpoint)
+    abort(404)
+
+
+def _relative(target: str | None) -> str | None:
+    from portal.auth.session import safe_next
+
+    return safe_next(target)
+
+
+def current_patient() -> Patient:
+    principal = current_principal()
+    if principal is None or principal.kind != PATIENT:
+        abort(404)
+    found = db_session().get(Patient, principal.subject_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
+    """The signed-in patient's touchpoint, or 404 (another patient's touchpoint is a 404 too).
+
+    ``lock`` takes a row lock (PostgreSQL) so concurrent writes to one response are serialised.
+    """
+    patient_ = current_patient()
+    query = (
+        select(Touchpoint)
+        .join(Pathway)
+        .where(Touchpoint.id == touchpoint_id, Pathway.patient_id == patient_.id)
+    )
+    if lock:
+        query = query.with_for_update(of=Touchpoint)
+    found = db_session().scalar(query)
+    if found is None:
+        abort(404)
+    return found

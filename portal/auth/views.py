@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import access
+from portal.auth.session import safe_next, sign_out
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/sign-in")
+@access.public
+def sign_in() -> str:
+    settings = current_app.extensions["portal.settings"]
+    return render_template(
+        "auth/sign_in.html",
+        next=safe_next(request.args.get("next")),
+        expired=bool(request.args.get("expired")) and g.get("session_expired", False)
+        or bool(request.args.get("expired")) and "principal" not in session,
+        dev_login=settings.dev_login,
+    )
+
+
+@bp.post("/sign-out")
+@access.public
+def sign_out_view() -> WerkzeugResponse:
+    sign_out()
+    return redirect(url_for("auth.signed_out"), code=303)
+
+
+@bp.get("/signed-out")
+@access.public
+def signed_out() -> str:
+    return render_template("auth/signed_out.html")

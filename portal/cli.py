@@ -1,0 +1,113 @@
+"""The ``portal`` command: demo, db, i18n, plus Flask's own (run, routes, shell)."""
+
+from __future__ import annotations
+
+import subprocess  # noqa: S404 (runs pybabel, a known local program)
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from portal.settings import Settings
+
+
+def _settings() -> Settings:
+    found: Settings = current_app.extensions["portal.settings"]
+    return found
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(i18n_group)
+    app.cli.add_command(demo_command)
+
+
+@click.group("db", help="Database migrations.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Migrate the database to the newest version (or REVISION).")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    from portal import migrations
+
+    migrations.upgrade(_settings().resolved_database_url, revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_group.command("downgrade", help="Migrate the database back to REVISION.")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    from portal import migrations
+
+    migrations.downgrade(_settings().resolved_database_url, revision)
+
+
+@click.command("demo", help="Migrate, load the demo personas and serve the portal for trying out.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Recreate the demo personas from scratch.")
+@click.option("--no-serve", is_flag=True, help="Only migrate and load the demo data.")
+def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
+    from portal import demo, migrations
+    from portal.db import session_scope
+
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("The demo is not available in production mode.")
+    migrations.upgrade(settings.resolved_database_url)
+    with session_scope(current_app._get_current_object()) as session:  # type: ignore[attr-defined]
+        people = demo.load(session, reset=reset)
+        names = ", ".join(p.full_name for p in people)
+    click.echo(f"Demo data loaded into {settings.resolved_database_url} ({names}).")
+    if no_serve:
+        return
+    click.echo(f"Open http://{host}:{port}/ and choose 'Sign in' to pick a demo person.")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+# --- translations ------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = {
+    "messages": ("translations/babel.cfg", ("nb", "nn")),
+    "questionnaire": ("translations/babel-questionnaire.cfg", ("nn", "en")),
+}
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True,  # noqa: S603
+                   cwd=ROOT)
+
+
+@click.group("i18n", help="Translation catalogs (run from a checkout).")
+def i18n_group() -> None:
+    pass
+
+
+@i18n_group.command("extract", help="Write deterministic .pot files and update every catalog.")
+def i18n_extract() -> None:
+    for domain, (config, locales) in DOMAINS.items():
+        pot = f"translations/{domain}.pot"
+        _pybabel("extract", "-F", config, "--no-location", "--omit-header", "--sort-output",
+                 "--no-wrap", "-k", "_l", "-o", pot, ".")
+        for locale in locales:
+            po = ROOT / "translations" / locale / "LC_MESSAGES" / f"{domain}.po"
+            action = "update" if po.exists() else "init"
+            extra = ["--no-fuzzy-matching", "--ignore-obsolete", "--no-wrap"] if action == "update" else ["--no-wrap"]
+            _pybabel(action, "-D", domain, "-i", pot, "-d", "translations", "-l", locale, *extra)
+
+
+@i18n_group.command("compile", help="Compile every catalog to .mo.")
+def i18n_compile() -> None:
+    for domain in DOMAINS:
+        _pybabel("compile", "-D", domain, "-d", "translations", "--statistics")
+
+
+def main() -> None:
+    from portal import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help=__doc__)(prog_name="portal")

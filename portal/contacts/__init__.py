@@ -1,0 +1,1 @@
+"""Organisations (hospital trusts and municipalities) and their contact points."""

@@ -1,0 +1,1 @@
+"""The pathway: patients, their diagnosis date and the three touchpoints (samhandlingspunkter)."""

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.contacts.models import Organisation
+from portal.db import Base, UTCDateTime, utcnow
+from portal.pathway import identity
+
+
+class Patient(Base):
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Fødselsnummer or D-nummer, validated (11 digits). Never shown in full outside the
+    #: patient's own pages and the clinician summary: use ``masked_national_id``.
+    national_id: Mapped[str] = mapped_column(String(11), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    #: The language the patient chose in the portal (nb, nn, en); None until they choose.
+    preferred_locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pathways: Mapped[list[Pathway]] = relationship(
+        back_populates="patient", order_by="Pathway.diagnosis_date"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def masked_national_id(self) -> str:
+        return identity.masked(self.national_id)
+
+    @property
+    def current_pathway(self) -> Pathway | None:
+        return self.pathways[-1] if self.pathways else None
+
+
+class Pathway(Base):
+    """One patient's pathway, anchored on the diagnosis date (day 0)."""
+
+    __tablename__ = "pathway"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    diagnosis_date: Mapped[date] = mapped_column(Date)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="pathways")
+    hospital: Mapped[Organisation] = relationship(foreign_keys=[hospital_id])
+    municipality: Mapped[Organisation] = relationship(foreign_keys=[municipality_id])
+    touchpoints: Mapped[list[Touchpoint]] = relationship(
+        back_populates="pathway", order_by="Touchpoint.number"
+    )
+
+
+class Touchpoint(Base):
+    """One of the three needs-assessment conversations and its appointment."""
+
+    __tablename__ = "touchpoint"
+    __table_args__ = (
+        UniqueConstraint("pathway_id", "number"),
+        CheckConstraint("number BETWEEN 1 AND 3", name="number_range"),
+        CheckConstraint(
+            "declined_on IS NULL OR offer_again_on IS NOT NULL", name="declined_has_offer_again"
+        ),
+        CheckConstraint("held_on IS NULL OR declined_on IS NULL", name="held_or_declined"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
+    number: Mapped[int]
+    #: The hospital trust for touchpoint 1, the municipality for 2 and 3.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    held_on: Mapped[date | None] = mapped_column(Date)
+    declined_on: Mapped[date | None] = mapped_column(Date)
+    #: A patient who declines is asked again later: declining is a state, not an end.
+    offer_again_on: Mapped[date | None] = mapped_column(Date)
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_place: Mapped[str | None] = mapped_column(String(200))
+    appointment_with: Mapped[str | None] = mapped_column(String(200))
+
+    pathway: Mapped[Pathway] = relationship(back_populates="touchpoints")
+    organisation: Mapped[Organisation] = relationship()

@@ -1,0 +1,135 @@
+"""The patient's pages: pathway, questionnaire steps, review, submit and receipt."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import access, csrf
+from portal.db import db_session
+from portal.patient.flow import (
+    QuestionnaireContext,
+    ensure_response,
+    now,
+    pathway_statuses,
+    questionnaire_context,
+    settings,
+)
+from portal.questionnaire import operations
+from portal.questionnaire.forms import cleaned_values, page_form
+from portal.questionnaire.scoring import assess
+
+bp = Blueprint("patient", __name__, url_prefix="/patient")
+
+#: Where each button on a step leads.
+ACTIONS = ("next", "back", "later", "review")
+
+
+@bp.get("/")
+@access.patient
+def home() -> str:
+    patient = access.current_patient()
+    statuses = pathway_statuses(patient)
+    focus = next((s for s in statuses if s.editable), None)
+    return render_template("patient/home.html", patient=patient, statuses=statuses, focus=focus)
+
+
+@bp.get("/touchpoints/<int:touchpoint_id>/questionnaire")
+@access.patient
+def resume(touchpoint_id: int) -> str | WerkzeugResponse:
+    context = questionnaire_context(touchpoint_id)
+    if not context.status.editable:
+        return _not_editable(context)
+    page = context.response.current_page if context.response else 1
+    page = min(page, len(context.definition.pages))
+    return redirect(url_for(".step", touchpoint_id=touchpoint_id, number=page))
+
+
+@bp.route("/touchpoints/<int:touchpoint_id>/steps/<int:number>", methods=["GET", "POST"])
+@access.patient
+# The step form checks its own CSRF token (FlaskForm.validate), so that an expired token shows as
+# a message on the page with everything the patient typed kept, instead of an error page.
+@csrf.exempt
+def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
+    context = questionnaire_context(touchpoint_id, lock=request.method == "POST")
+    page = context.definition.page(number)
+    if page is None:
+        abort(404)
+    if not context.status.editable:
+        return _not_editable(context)
+    formdata = request.form if request.method == "POST" else None
+    form = page_form(context.definition, page, context.answers, formdata)
+    if request.method == "POST" and form.validate():
+        response = ensure_response(context)
+        operations.save_page(db_session(), response, context.definition, page,
+                             cleaned_values(page, form), now())
+        return _after_save(context, number, request.form.get("action", "next"))
+    if request.method == "GET" and context.response is not None:
+        operations.move_to(context.response, number)
+    return render_template("patient/step.html", context=context, page=page, number=number,
+                           form=form, from_review=request.args.get("from") == "review",
+                           csrf_expired=bool(form.errors.get("csrf_token")))
+
+
+def _after_save(context: QuestionnaireContext, number: int, action: str) -> WerkzeugResponse:
+    response = ensure_response(context)
+    last = len(context.definition.pages)
+    tp = context.touchpoint.id
+    if action == "later":
+        operations.move_to(response, number)
+        flash(_("Your answers are saved. You can continue where you left off, on this or "
+                "another device."))
+        return redirect(url_for(".home"), code=303)
+    if action == "back" and number > 1:
+        operations.move_to(response, number - 1)
+        return redirect(url_for(".step", touchpoint_id=tp, number=number - 1), code=303)
+    if action == "review" or number >= last:
+        operations.move_to(response, last)
+        return redirect(url_for(".review", touchpoint_id=tp), code=303)
+    operations.move_to(response, number + 1)
+    return redirect(url_for(".step", touchpoint_id=tp, number=number + 1), code=303)
+
+
+@bp.get("/touchpoints/<int:touchpoint_id>/review")
+@access.patient
+def review(touchpoint_id: int) -> str | WerkzeugResponse:
+    context = questionnaire_context(touchpoint_id)
+    if context.response is None:
+        return redirect(url_for(".resume", touchpoint_id=touchpoint_id))
+    return render_template("patient/review.html", context=context,
+                           assessment=assess(context.definition, context.answers,
+                                             settings().high_strain_threshold))
+
+
+@bp.post("/touchpoints/<int:touchpoint_id>/submit")
+@access.patient
+def submit(touchpoint_id: int) -> WerkzeugResponse:
+    context = questionnaire_context(touchpoint_id, lock=True)
+    response = context.response
+    if response is None or not context.status.editable:
+        return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
+    if request.form.get("revision") != str(response.revision):
+        if response.submitted_revision == response.revision:
+            # A double click or a resend of a form already handled: nothing new to send.
+            return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
+        flash(_("Your answers were changed in another window. Check them and send again."))
+        return redirect(url_for(".review", touchpoint_id=touchpoint_id), code=303)
+    operations.submit(db_session(), response, now())
+    return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
+
+
+@bp.get("/touchpoints/<int:touchpoint_id>/receipt")
+@access.patient
+def receipt(touchpoint_id: int) -> str | WerkzeugResponse:
+    context = questionnaire_context(touchpoint_id)
+    if context.response is None or not context.response.submissions:
+        return redirect(url_for(".resume", touchpoint_id=touchpoint_id))
+    return render_template("patient/receipt.html", context=context,
+                           submission=context.response.submissions[-1])
+
+
+def _not_editable(context: QuestionnaireContext) -> str | WerkzeugResponse:
+    if context.response is not None and context.response.submissions:
+        return redirect(url_for(".review", touchpoint_id=context.touchpoint.id))
+    return render_template("patient/not_open.html", context=context)

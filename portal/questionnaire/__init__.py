@@ -1,0 +1,2 @@
+"""The questionnaire engine: versioned definitions, question types as WTForms fields, responses,
+scoring and flags."""

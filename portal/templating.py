@@ -1,0 +1,46 @@
+"""Template globals and filters shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import phonenumbers
+from flask import Flask
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
+
+from portal.questionnaire.display import (
+    conditional_css,
+    display_answer,
+    error_labels,
+    option_pairs,
+)
+
+
+def phone(number: str | None) -> str:
+    """A phone number as Norwegians write it (55 97 00 00); foreign numbers with their code."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, "NO")
+    except phonenumbers.NumberParseException:
+        return number
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if parsed.country_code == 47
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return str(phonenumbers.format_number(parsed, style))
+
+
+def when(moment: datetime | None) -> str:
+    """Date and time in the display time zone (Europe/Oslo) and the current language."""
+    if moment is None:
+        return ""
+    return _("%(date)s at %(time)s", date=format_date(moment, format="long"),
+             time=format_time(moment, format="short"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(phone=phone, when=when)
+    app.jinja_env.globals.update(
+        display_answer=display_answer, option_pairs=option_pairs, conditional_css=conditional_css,
+        error_labels=error_labels,
+    )
