@@ -1,0 +1,56 @@
+"""Small factories for arranging data in tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+from itertools import count
+
+from sqlalchemy.orm import Session
+from stdnum.no import fodselsnummer
+
+from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
+from portal.pathway.models import Pathway, Patient, Touchpoint
+
+_serial = count(100)
+
+
+def national_id(birth: str = "120358") -> str:
+    """A valid synthetic fødselsnummer born on ``birth`` (ddmmyy), unique per call."""
+    while True:
+        base = birth + f"{next(_serial) % 500:03d}"
+        first = fodselsnummer.calc_check_digit1(base)
+        second = fodselsnummer.calc_check_digit2(base + first)
+        number = base + first + second
+        if fodselsnummer.is_valid(number):
+            return number
+
+
+def organisations(session: Session) -> tuple[Organisation, Organisation]:
+    hospital = Organisation(kind=OrganisationKind.HOSPITAL_TRUST, name="Test HF",
+                            org_number=f"9{next(_serial):08d}")
+    municipality = Organisation(kind=OrganisationKind.MUNICIPALITY, name="Testkommune",
+                                org_number=f"8{next(_serial):08d}",
+                                municipality_number=f"{next(_serial) % 10000:04d}")
+    session.add_all([hospital, municipality])
+    session.add(ContactPoint(organisation=municipality, role="kreftkoordinator",
+                             name="Kreftkoordinator Test", phone="+4712345678"))
+    session.flush()
+    return hospital, municipality
+
+
+def patient(session: Session, diagnosed_days_ago: int, today: date | None = None,
+            held: tuple[int, ...] = ()) -> Patient:
+    """A patient with a pathway and three touchpoints; ``held`` lists touchpoints held."""
+    today = today or datetime.now(ZoneInfo("Europe/Oslo")).date()
+    hospital, municipality = organisations(session)
+    person = Patient(national_id=national_id(), given_name="Test", family_name="Pasient")
+    pathway = Pathway(patient=person, diagnosis_date=today - timedelta(days=diagnosed_days_ago),
+                      hospital=hospital, municipality=municipality)
+    for number in (1, 2, 3):
+        pathway.touchpoints.append(Touchpoint(
+            number=number, organisation=hospital if number == 1 else municipality,
+            held_on=today - timedelta(days=1) if number in held else None))
+    session.add(person)
+    session.commit()
+    return person
