@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess  # noqa: S404 (runs pybabel, a known local program)
+import subprocess
 import sys
 from pathlib import Path
 
@@ -97,7 +97,9 @@ def i18n_extract() -> None:
         for locale in locales:
             po = ROOT / "translations" / locale / "LC_MESSAGES" / f"{domain}.po"
             action = "update" if po.exists() else "init"
-            extra = ["--no-fuzzy-matching", "--ignore-obsolete", "--no-wrap"] if action == "update" else ["--no-wrap"]
+            extra = ["--no-wrap"]
+            if action == "update":
+                extra += ["--no-fuzzy-matching", "--ignore-obsolete"]
             _pybabel(action, "-D", domain, "-i", pot, "-d", "translations", "-l", locale, *extra)
 
 

@@ -147,7 +147,9 @@ def _answered(session: Session, touchpoint: Touchpoint, qid: str, version: int,
 def _remove(session: Session, patient: Patient) -> None:
     for pathway in patient.pathways:
         for touchpoint in pathway.touchpoints:
-            response = session.scalar(select(Response).where(Response.touchpoint_id == touchpoint.id))
+            response = session.scalar(
+                select(Response).where(Response.touchpoint_id == touchpoint.id)
+            )
             if response is not None:
                 session.execute(delete(Submission).where(Submission.response_id == response.id))
                 session.delete(response)

@@ -26,7 +26,9 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, title: str | None = None, message: str | None = None) -> tuple[str, int]:
+def render_error(
+    code: int, title: str | None = None, message: str | None = None
+) -> tuple[str, int]:
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     return (
         render_template(

@@ -92,8 +92,9 @@ class Settings:
         if "PORTAL_DATABASE_URL" in env:
             values["database_url"] = env["PORTAL_DATABASE_URL"].strip()
         # Development sign-in defaults to on only in development mode.
+        default_dev_login = "true" if mode == "development" else "false"
         values["dev_login"] = _bool(
-            "PORTAL_DEV_LOGIN", env.get("PORTAL_DEV_LOGIN", "true" if mode == "development" else "false")
+            "PORTAL_DEV_LOGIN", env.get("PORTAL_DEV_LOGIN", default_dev_login)
         )
         values["secure_cookies"] = _bool(
             "PORTAL_SECURE_COOKIES",
@@ -136,7 +137,7 @@ class Settings:
             from zoneinfo import ZoneInfo
 
             ZoneInfo(self.display_timezone)
-        except Exception:  # noqa: BLE001 (any failure means the zone is unusable)
+        except Exception:
             raise SettingsError(
                 f"PORTAL_DISPLAY_TIMEZONE {self.display_timezone!r} is not a known time zone."
             ) from None

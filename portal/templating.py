@@ -34,8 +34,8 @@ def when(moment: datetime | None) -> str:
     """Date and time in the display time zone (Europe/Oslo) and the current language."""
     if moment is None:
         return ""
-    return _("%(date)s at %(time)s", date=format_date(moment, format="long"),
-             time=format_time(moment, format="short"))
+    return str(_("%(date)s at %(time)s", date=format_date(moment, format="long"),
+             time=format_time(moment, format="short")))
 
 
 def init_app(app: Flask) -> None:

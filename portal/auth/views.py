@@ -16,8 +16,8 @@ def sign_in() -> str:
     return render_template(
         "auth/sign_in.html",
         next=safe_next(request.args.get("next")),
-        expired=bool(request.args.get("expired")) and g.get("session_expired", False)
-        or bool(request.args.get("expired")) and "principal" not in session,
+        expired=(bool(request.args.get("expired")) and g.get("session_expired", False))
+        or (bool(request.args.get("expired")) and "principal" not in session),
         dev_login=settings.dev_login,
     )
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from enum import StrEnum
-
 from datetime import time
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship

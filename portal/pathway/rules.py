@@ -71,7 +71,9 @@ class Window:
 
 def window(number: int, diagnosis_date: date) -> Window:
     r = rule(number)
-    return Window(add_months(diagnosis_date, r.from_months), add_months(diagnosis_date, r.to_months))
+    return Window(
+        add_months(diagnosis_date, r.from_months), add_months(diagnosis_date, r.to_months)
+    )
 
 
 def questionnaire_opens_on(

@@ -39,18 +39,19 @@ def status(touchpoint: Touchpoint, response: Response | None, settings: Settings
         rules.local_date(touchpoint.appointment_at, settings.display_timezone)
         if touchpoint.appointment_at else None
     )
-    common = {"number": touchpoint.number, "diagnosis_date": diagnosis, "today": today,
-              "appointment_on": appointment_on}
+    number = touchpoint.number
     return TouchpointStatus(
         touchpoint=touchpoint,
         state=rules.state(
-            **common,
+            number=number, diagnosis_date=diagnosis, today=today, appointment_on=appointment_on,
             days_before=settings.questionnaire_opens_days_before,
             submitted=response is not None and response.is_submitted,
             held=touchpoint.held_on is not None,
             declined=touchpoint.declined_on is not None,
         ),
-        overdue=rules.is_overdue(**common, held=touchpoint.held_on is not None,
+        overdue=rules.is_overdue(number=number, diagnosis_date=diagnosis, today=today,
+                                 appointment_on=appointment_on,
+                                 held=touchpoint.held_on is not None,
                                  declined=touchpoint.declined_on is not None),
         window=rules.window(touchpoint.number, diagnosis),
         opens_on=rules.questionnaire_opens_on(

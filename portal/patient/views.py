@@ -50,7 +50,7 @@ def resume(touchpoint_id: int) -> str | WerkzeugResponse:
 @access.patient
 # The step form checks its own CSRF token (FlaskForm.validate), so that an expired token shows as
 # a message on the page with everything the patient typed kept, instead of an error page.
-@csrf.exempt
+@csrf.exempt  # type: ignore[untyped-decorator]  # Flask-WTF ships no type hints
 def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
     context = questionnaire_context(touchpoint_id, lock=request.method == "POST")
     page = context.definition.page(number)

@@ -42,7 +42,9 @@ PAGE_KINDS = ("intro", "questions", "topic", "agenda", "sharing")
 
 #: The fixed answer values of the standard "how much does this concern you" question. Scoring
 #: depends on them; their labels come from the definition.
-CONCERN_VALUES = ("not_at_all", "a_little", "quite_a_bit", "very_much", "not_relevant", "rather_not")
+CONCERN_VALUES = (
+    "not_at_all", "a_little", "quite_a_bit", "very_much", "not_relevant", "rather_not",
+)
 CONCERN_LEVEL = {"not_at_all": 0, "a_little": 1, "quite_a_bit": 2, "very_much": 3}
 YES_NO_VALUES = ("yes", "no")
 
@@ -162,15 +164,20 @@ class Definition:
 # --- loading -------------------------------------------------------------------------------
 
 
-def _text(data: Mapping[str, Any], key: str, where: str, required: bool = True) -> str | None:
+def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str | None:
     value = data.get(key)
     if value is None:
-        if required:
-            raise DefinitionError(f"{where}: '{key}' is missing.")
         return None
     if not isinstance(value, str) or not value.strip():
         raise DefinitionError(f"{where}: '{key}' must be non-empty text.")
     return value.strip()
+
+
+def _text(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = _optional_text(data, key, where)
+    if value is None:
+        raise DefinitionError(f"{where}: '{key}' is missing.")
+    return value
 
 
 def _options(raw: Any, where: str) -> tuple[Option, ...]:
@@ -182,7 +189,6 @@ def _options(raw: Any, where: str) -> tuple[Option, ...]:
         if not isinstance(value, str) or not _ID.match(value):
             raise DefinitionError(f"{where}: option {index + 1} needs a lower-case 'value'.")
         label = _text(item, "label", f"{where} option {value}")
-        assert label is not None
         options.append(Option(value, label))
     if len({o.value for o in options}) != len(options):
         raise DefinitionError(f"{where}: option values must be unique.")
@@ -204,7 +210,6 @@ def _question(raw: Mapping[str, Any], where: str, role: str = "") -> Question:
     if unknown:
         raise DefinitionError(f"{where}: unknown keys {sorted(unknown)}.")
     label = _text(raw, "label", where)
-    assert label is not None
     options: tuple[Option, ...] = ()
     if qtype in ("single_choice", "multiple_choice"):
         options = _options(raw.get("options"), where)
@@ -234,12 +239,12 @@ def _question(raw: Mapping[str, Any], where: str, role: str = "") -> Question:
         id=qid,
         type=qtype,
         label=label,
-        hint=_text(raw, "hint", where, required=False),
+        hint=_optional_text(raw, "hint", where),
         options=options,
         min=low,
         max=high,
-        min_label=_text(raw, "min_label", where, required=False),
-        max_label=_text(raw, "max_label", where, required=False),
+        min_label=_optional_text(raw, "min_label", where),
+        max_label=_optional_text(raw, "max_label", where),
         max_length=max_length,
         max_choices=raw.get("max_choices"),
         show_when=show_when,
@@ -258,22 +263,22 @@ def _topic_questions(template: Mapping[str, Any], page_id: str) -> tuple[Questio
     concern = Question(
         id=f"{page_id}_concern",
         type="single_choice",
-        label=_text(template, "concern_label", where) or "",
-        hint=_text(template, "concern_hint", where, required=False),
+        label=_text(template, "concern_label", where),
+        hint=_optional_text(template, "concern_hint", where),
         options=tuple(Option(v, concern_labels[v]) for v in CONCERN_VALUES),
         role="concern",
     )
     talk = Question(
         id=f"{page_id}_talk",
         type="checkbox",
-        label=_text(template, "talk_label", where) or "",
+        label=_text(template, "talk_label", where),
         role="talk",
     )
     note = Question(
         id=f"{page_id}_note",
         type="long_text",
-        label=_text(template, "note_label", where) or "",
-        hint=_text(template, "note_hint", where, required=False),
+        label=_text(template, "note_label", where),
+        hint=_optional_text(template, "note_hint", where),
         max_length=2000,
         role="note",
     )
@@ -285,7 +290,6 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
     if not isinstance(did, str) or not _ID.match(did) or not isinstance(version, int):
         raise DefinitionError(f"{source}: 'id' (text) and 'version' (number) are required.")
     title = _text(data, "title", source)
-    assert title is not None
     minutes = data.get("minutes")
     if not (isinstance(minutes, list) and len(minutes) == 2 and minutes[0] <= minutes[1]):
         raise DefinitionError(f"{source}: 'minutes' must be [least, most].")
@@ -305,7 +309,6 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
         if kind not in PAGE_KINDS:
             raise DefinitionError(f"{where}: unknown kind {kind!r}.")
         page_title = _text(raw, "title", where)
-        assert page_title is not None
         questions: list[Question] = []
         if kind == "topic":
             questions.extend(_topic_questions(template, pid))
@@ -329,7 +332,7 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
                 id=pid,
                 kind=kind,
                 title=page_title,
-                intro=_text(raw, "intro", where, required=False),
+                intro=_optional_text(raw, "intro", where),
                 body=tuple(b.strip() for b in body),
                 questions=tuple(questions),
                 official_area=official_area,
@@ -367,8 +370,8 @@ def _with_generated_pages(
             question = Question(
                 id="agenda",
                 type="multiple_choice",
-                label=_text(raw, "label", where) or "",
-                hint=_text(raw, "hint", where, required=False),
+                label=_text(raw, "label", where),
+                hint=_optional_text(raw, "hint", where),
                 options=tuple(Option(t.id, t.title) for t in topics),
                 max_choices=int(raw.get("max_choices", 3)),
                 role="agenda",
@@ -378,8 +381,8 @@ def _with_generated_pages(
             question = Question(
                 id="keep_private",
                 type="multiple_choice",
-                label=_text(raw, "label", where) or "",
-                hint=_text(raw, "hint", where, required=False),
+                label=_text(raw, "label", where),
+                hint=_optional_text(raw, "hint", where),
                 options=tuple(Option(p.id, p.title) for p in answerable),
                 role="sharing",
             )

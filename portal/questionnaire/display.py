@@ -20,9 +20,9 @@ def display_answer(question: Question, value: Any) -> str:
     if question.type == "multiple_choice":
         return ", ".join(q_(question.option_label(v) or v) for v in value)
     if question.type == "scale":
-        return _("%(value)s of %(most)s", value=value, most=question.max)
+        return str(_("%(value)s of %(most)s", value=value, most=question.max))
     if question.type == "checkbox":
-        return _("Yes") if value else ""
+        return str(_("Yes")) if value else ""
     if question.type == "date":
         try:
             return str(format_date(date.fromisoformat(str(value)), format="long"))

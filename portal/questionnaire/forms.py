@@ -71,8 +71,8 @@ def _field(question: Question) -> Field:
         return RadioField(choices=list(values), validate_choice=False,
                           validators=[Optional(), _Choice(values)])
     if question.type == "scale":
-        assert question.min is not None and question.max is not None
-        scale = tuple(str(n) for n in range(question.min, question.max + 1))
+        low, high = question.min or 0, question.max or 10  # the loader requires both
+        scale = tuple(str(n) for n in range(low, high + 1))
         return RadioField(choices=list(scale), validate_choice=False,
                           validators=[Optional(), _Choice(scale)])
     if question.type == "multiple_choice":
