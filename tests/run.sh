@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the tests need and runs the whole suite: lint, types, unit, integration
+# and browser tests. Usage: bash tests/run.sh [extra pytest arguments]
+# Set PORTAL_TEST_DATABASE_URL to run against PostgreSQL instead of a SQLite file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Chromium for the browser tests, where the system's package manager allows it.
+if [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "Installing Chromium for the browser tests…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is not installed and cannot be installed here: the browser tests will be skipped."
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+.venv/bin/ruff check portal tests
+.venv/bin/mypy
+.venv/bin/pytest "$@"
