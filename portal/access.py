@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -58,7 +58,8 @@ def enforce() -> WerkzeugResponse | None:
         if principal is not None and principal.kind == PATIENT:
             return None
         target = request.full_path if request.method == "GET" else request.referrer
-        return redirect(url_for("auth.sign_in", next=_relative(target), expired=1))
+        expired = 1 if g.get("session_expired") else None
+        return redirect(url_for("auth.sign_in", next=_relative(target), expired=expired))
     current_app.logger.error("Endpoint %s declares no access rule: refused.", request.endpoint)
     abort(404)
 

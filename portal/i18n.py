@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -33,9 +33,6 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in SUPPORTED_LOCALES:
         return str(chosen)
-    preferred = g.get("preferred_locale")
-    if preferred in SUPPORTED_LOCALES:
-        return str(preferred)
     # Browsers often say "no" for Norwegian: treat it as bokmål.
     best = request.accept_languages.best_match([*SUPPORTED_LOCALES, "no"])
     if best == "no":
@@ -63,8 +60,21 @@ def switch(code: str) -> WerkzeugResponse:
 
     if code in SUPPORTED_LOCALES:
         session["locale"] = code
-        g.language_changed_to = code
+        _remember_for_patient(code)
     return redirect(safe_next(request.args.get("next")) or url_for("public.index"), code=303)
+
+
+def _remember_for_patient(code: str) -> None:
+    """A signed-in patient's choice is kept for their next sign-in, on any device."""
+    from portal.auth.session import current_principal
+    from portal.db import db_session
+    from portal.pathway.models import Patient
+
+    principal = current_principal()
+    if principal is not None and principal.kind == access.PATIENT:
+        patient = db_session().get(Patient, principal.subject_id)
+        if patient is not None:
+            patient.preferred_locale = code
 
 
 def init_app(app: Flask, default_locale: str, timezone: str) -> None:

@@ -7,6 +7,7 @@ a citizen fills in.
 
 from __future__ import annotations
 
+from flask import session
 from sqlalchemy import select
 
 from portal.access import PATIENT
@@ -21,4 +22,6 @@ def sign_in_citizen(national_id: str) -> Patient | None:
     if found is None:
         return None
     sign_in(Principal(kind=PATIENT, subject_id=found.id))
+    if found.preferred_locale and "locale" not in session:
+        session["locale"] = found.preferred_locale
     return found

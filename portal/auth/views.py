@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access
@@ -16,8 +16,7 @@ def sign_in() -> str:
     return render_template(
         "auth/sign_in.html",
         next=safe_next(request.args.get("next")),
-        expired=(bool(request.args.get("expired")) and g.get("session_expired", False))
-        or (bool(request.args.get("expired")) and "principal" not in session),
+        expired=request.args.get("expired") == "1" and "principal" not in session,
         dev_login=settings.dev_login,
     )
 

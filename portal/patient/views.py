@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import access, csrf
 from portal.db import db_session
 from portal.patient.flow import (
+    QUESTIONNAIRE_ID,
     QuestionnaireContext,
     ensure_response,
     now,
@@ -16,6 +17,7 @@ from portal.patient.flow import (
     questionnaire_context,
     settings,
 )
+from portal.questionnaire import definition as definitions
 from portal.questionnaire import operations
 from portal.questionnaire.forms import cleaned_values, page_form
 from portal.questionnaire.scoring import assess
@@ -32,7 +34,8 @@ def home() -> str:
     patient = access.current_patient()
     statuses = pathway_statuses(patient)
     focus = next((s for s in statuses if s.editable), None)
-    return render_template("patient/home.html", patient=patient, statuses=statuses, focus=focus)
+    return render_template("patient/home.html", patient=patient, statuses=statuses, focus=focus,
+                           questionnaire=definitions.latest(QUESTIONNAIRE_ID))
 
 
 @bp.get("/touchpoints/<int:touchpoint_id>/questionnaire")
