@@ -32,7 +32,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        # The cookie's signature is refused after this long, whatever happens. The idle timeout
+        # (auth/session.py) is shorter and checked by us, so that an expired session can still be
+        # recognised and what the patient typed kept (patient/drafts.py).
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         # The token lives as long as the session; the idle timeout ends both.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,

@@ -58,6 +58,13 @@ def enforce() -> WerkzeugResponse | None:
         if principal is not None and principal.kind == PATIENT:
             return None
         target = request.full_path if request.method == "GET" else request.referrer
+        sender = g.get("expired_sender")
+        if sender is not None and sender.kind == PATIENT:
+            # Keep what was typed; the same page shows it after signing in again.
+            from portal.patient import drafts
+
+            drafts.keep(sender.subject_id, request.path, request.form)
+            target = request.path
         expired = 1 if g.get("session_expired") else None
         return redirect(url_for("auth.sign_in", next=_relative(target), expired=expired))
     current_app.logger.error("Endpoint %s declares no access rule: refused.", request.endpoint)

@@ -7,8 +7,6 @@ catalogs for nn and en). Completeness of every catalog is checked by the tests.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -89,10 +87,7 @@ def init_app(app: Flask, default_locale: str, timezone: str) -> None:
     )
     app.register_blueprint(bp)
 
-    @app.context_processor
-    def _i18n_context() -> dict[str, Any]:
-        return {
-            "q_": q_,
-            "current_locale": current_locale,
-            "LANGUAGE_NAMES": LANGUAGE_NAMES,
-        }
+    # Globals, not a context processor: imported macros (components/) see globals only.
+    app.jinja_env.globals.update(
+        q_=q_, current_locale=current_locale, LANGUAGE_NAMES=LANGUAGE_NAMES
+    )

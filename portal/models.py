@@ -2,9 +2,10 @@
 
 from portal.contacts.models import ContactPoint, Organisation
 from portal.pathway.models import Pathway, Patient, Touchpoint
+from portal.patient.models import ExpiredDraft
 from portal.questionnaire.models import Answer, Response, Submission
 
 __all__ = [
-    "Answer", "ContactPoint", "Organisation", "Pathway", "Patient", "Response", "Submission",
-    "Touchpoint",
+    "Answer", "ContactPoint", "ExpiredDraft", "Organisation", "Pathway", "Patient", "Response",
+    "Submission", "Touchpoint",
 ]

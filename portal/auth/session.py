@@ -6,7 +6,13 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+
+#: However active, a sign-in lasts at most this long.
+MAX_SESSION_SECONDS = 12 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,7 @@ def sign_in(principal: Principal) -> None:
     if locale:
         session["locale"] = locale
     session["principal"] = {"kind": principal.kind, "id": principal.subject_id}
-    session["seen"] = int(time.time())
+    session["seen"] = session["signed_in_at"] = int(time.time())
     g.principal = principal
 
 
@@ -43,7 +49,12 @@ def load_principal() -> None:
         return
     idle_limit = current_app.extensions["portal.settings"].session_idle_minutes * 60
     now = int(time.time())
+    if now - int(session.get("signed_in_at", 0)) > MAX_SESSION_SECONDS:
+        sign_out()
+        g.session_expired = True
+        return
     if now - int(session.get("seen", 0)) > idle_limit:
+        g.expired_sender = _genuine_expired_sender(int(data["id"]), str(data["kind"]))
         sign_out()
         g.session_expired = True
         return
@@ -51,6 +62,18 @@ def load_principal() -> None:
     if now - int(session.get("seen", 0)) > 60:
         session["seen"] = now
     g.principal = Principal(kind=str(data["kind"]), subject_id=int(data["id"]))
+
+
+def _genuine_expired_sender(subject_id: int, kind: str) -> Principal | None:
+    """For a POST from an expired session: its principal, if the form's CSRF token belongs to
+    that session (checked before the session is cleared)."""
+    if request.method != "POST":
+        return None
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return None
+    return Principal(kind=kind, subject_id=subject_id)
 
 
 def current_principal() -> Principal | None:

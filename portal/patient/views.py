@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access, csrf
 from portal.db import db_session
+from portal.patient import drafts
 from portal.patient.flow import (
     QUESTIONNAIRE_ID,
     QuestionnaireContext,
@@ -62,7 +63,8 @@ def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
     if not context.status.editable:
         return _not_editable(context)
     formdata = request.form if request.method == "POST" else None
-    form = page_form(context.definition, page, context.answers, formdata)
+    restored = drafts.take(context.patient.id, request.path) if formdata is None else None
+    form = page_form(context.definition, page, context.answers, formdata or restored)
     if request.method == "POST" and form.validate():
         response = ensure_response(context)
         operations.save_page(db_session(), response, context.definition, page,
@@ -72,7 +74,8 @@ def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
         operations.move_to(context.response, number)
     return render_template("patient/step.html", context=context, page=page, number=number,
                            form=form, from_review=request.args.get("from") == "review",
-                           csrf_expired=bool(form.errors.get("csrf_token")))
+                           csrf_expired=bool(form.errors.get("csrf_token")),
+                           restored=restored is not None)
 
 
 def _after_save(context: QuestionnaireContext, number: int, action: str) -> WerkzeugResponse:

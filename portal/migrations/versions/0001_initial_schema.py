@@ -52,6 +52,16 @@ def upgrade() -> None:
     with op.batch_alter_table('contact_point', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_point_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('expired_draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_expired_draft_patient_id_patient'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_expired_draft')),
+    sa.UniqueConstraint('patient_id', 'path', name=op.f('uq_expired_draft_patient_id'))
+    )
     op.create_table('pathway',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
@@ -148,6 +158,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pathway_patient_id'))
 
     op.drop_table('pathway')
+    op.drop_table('expired_draft')
     with op.batch_alter_table('contact_point', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_point_organisation_id'))
 

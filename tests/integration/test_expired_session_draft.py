@@ -1,0 +1,59 @@
+"""A session that expires while the patient types keeps what they typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.auth import session as auth_session
+from tests import factories
+from tests.helpers import PortalClient
+
+
+def _open_step(client: PortalClient, number: int) -> tuple[str, str]:
+    home = client.get("/patient/")
+    resume = client.raw.get(home.one(".focus a.button")["href"])
+    base = resume.location.rsplit("/", 1)[0]
+    url = f"{base}/{number}"
+    return url, client.get(url).csrf_token()
+
+
+def test_typed_text_survives_an_expired_session(
+    client: PortalClient, db, monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    person = factories.patient(db, diagnosed_days_ago=100, held=(1,))
+    client.sign_in(person.national_id)
+    url, token = _open_step(client, 2)
+    real_time = auth_session.time.time
+    later = real_time() + settings.session_idle_minutes * 60 + 5
+    monkeypatch.setattr(auth_session.time, "time", lambda: later)
+
+    response = client.post(url, {"csrf_token": token, "action": "next",
+                                 "what_matters": "Å være hjemme med familien."}, status=302)
+
+    assert "/sign-in" in response.location, response.location
+    assert "expired=1" in response.location
+    sign_in_page = client.get(response.location)
+    assert sign_in_page.select(".notice")  # tells the patient why they must sign in again
+    client.sign_in(person.national_id)
+    restored = client.get(url)
+    assert restored.one("textarea#what_matters").get_text() == "Å være hjemme med familien."
+    assert restored.select('.notice[role="status"]')
+    # The draft is not an answer until the patient saves it, and it is shown only once.
+    again = client.get(url)
+    assert again.one("textarea#what_matters").get_text() == ""
+
+
+def test_a_forged_post_after_expiry_keeps_nothing(
+    client: PortalClient, db, monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    person = factories.patient(db, diagnosed_days_ago=100, held=(1,))
+    client.sign_in(person.national_id)
+    url, _token = _open_step(client, 2)
+    later = auth_session.time.time() + settings.session_idle_minutes * 60 + 5
+    monkeypatch.setattr(auth_session.time, "time", lambda: later)
+
+    client.post(url, {"csrf_token": "forged", "what_matters": "Injected"}, status=302)
+
+    monkeypatch.undo()
+    client.sign_in(person.national_id)
+    assert client.get(url).one("textarea#what_matters").get_text() == ""
