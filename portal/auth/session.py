@@ -10,7 +10,6 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-
 #: However active, a sign-in lasts at most this long.
 MAX_SESSION_SECONDS = 12 * 60 * 60
 
