@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
 from portal.settings import Settings
 
@@ -65,8 +66,10 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     click.echo(f"Demo data loaded into {settings.resolved_database_url} ({names}).")
     if no_serve:
         return
-    click.echo(f"Open http://{host}:{port}/ and choose 'Sign in' to pick a demo person.")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    click.echo(f"Open http://{host}:{port}/ and choose 'Logg inn' to pick a demo person.")
+    # Werkzeug's development server: fine for trying out; production uses gunicorn (README).
+    run_simple(host, port, current_app._get_current_object(),  # type: ignore[attr-defined]
+               threaded=True)
 
 
 # --- translations ------------------------------------------------------------------------------

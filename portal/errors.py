@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
-    400: (_l("Something was wrong with the request"),
+    400: (_l("We could not handle what was sent"),
           _l("The page could not handle what was sent. Go back and try again.")),
     403: (_l("You do not have access to this page"),
           _l("If you think you should have access, contact the people who follow you up.")),
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     def _csrf(_error: CSRFError) -> tuple[str, int]:
         return render_error(
             400,
-            str(_l("The page had expired")),
+            str(_l("This page has expired")),
             str(_l("For your safety, a form can only be sent from a page that is still open in "
                    "this session. Go back, reload the page and send it again.")),
         )

@@ -61,7 +61,7 @@ class _IsoDate:
             date.fromisoformat(field.data.strip())
         except ValueError:
             raise ValidationError(
-                _l("Enter a real date as year-month-day, for example 2026-03-27.")
+                _l("Enter a valid date as year-month-day, for example 2026-03-27.")
             ) from None
 
 
