@@ -86,7 +86,13 @@ class Settings:
         if "PORTAL_SECRET_KEY" in env:
             values["secret_key"] = env["PORTAL_SECRET_KEY"]
         elif "PORTAL_SECRET_KEY_FILE" in env:
-            values["secret_key"] = Path(env["PORTAL_SECRET_KEY_FILE"]).read_text().strip()
+            path = env["PORTAL_SECRET_KEY_FILE"]
+            try:
+                values["secret_key"] = Path(path).read_text().strip()
+            except OSError as exc:
+                raise SettingsError(
+                    f"PORTAL_SECRET_KEY_FILE {path!r} cannot be read ({exc.strerror})."
+                ) from None
         if "PORTAL_INSTANCE_PATH" in env:
             values["instance_path"] = Path(env["PORTAL_INSTANCE_PATH"]).resolve()
         if "PORTAL_DATABASE_URL" in env:
@@ -142,6 +148,8 @@ class Settings:
                 f"PORTAL_DISPLAY_TIMEZONE {self.display_timezone!r} is not a known time zone."
             ) from None
         if not self.is_production:
+            if not self.secret_key:
+                raise SettingsError("PORTAL_SECRET_KEY must not be empty.")
             return
         problems = []
         if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:

@@ -48,6 +48,17 @@ CONCERN_VALUES = (
 CONCERN_LEVEL = {"not_at_all": 0, "a_little": 1, "quite_a_bit": 2, "very_much": 3}
 YES_NO_VALUES = ("yes", "no")
 
+_PAGE_COMMON = {"id", "kind", "title", "intro", "body"}
+#: The keys each kind of page may have: a misspelt key is an error, never silently ignored.
+PAGE_KEYS = {
+    "intro": _PAGE_COMMON,
+    "questions": _PAGE_COMMON | {"questions"},
+    "topic": _PAGE_COMMON | {"official_area", "ours", "follow_up"},
+    "agenda": _PAGE_COMMON | {"label", "hint", "max_choices"},
+    "sharing": _PAGE_COMMON | {"label", "hint"},
+}
+TOP_LEVEL_KEYS = {"id", "version", "title", "minutes", "touchpoints", "topic_questions", "pages"}
+
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -286,6 +297,9 @@ def _topic_questions(template: Mapping[str, Any], page_id: str) -> tuple[Questio
 
 
 def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
+    unknown = set(data) - TOP_LEVEL_KEYS
+    if unknown:
+        raise DefinitionError(f"{source}: unknown keys {sorted(unknown)}.")
     did, version = data.get("id"), data.get("version")
     if not isinstance(did, str) or not _ID.match(did) or not isinstance(version, int):
         raise DefinitionError(f"{source}: 'id' (text) and 'version' (number) are required.")
@@ -308,6 +322,9 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
         where = f"{source} page {pid}"
         if kind not in PAGE_KINDS:
             raise DefinitionError(f"{where}: unknown kind {kind!r}.")
+        unknown = set(raw) - PAGE_KEYS[kind]
+        if unknown:
+            raise DefinitionError(f"{where}: unknown keys {sorted(unknown)}.")
         page_title = _text(raw, "title", where)
         questions: list[Question] = []
         if kind == "topic":
@@ -403,7 +420,12 @@ def _check_references(definition: Definition, source: str) -> None:
                     f"{source} question {question.id}: show_when must name an earlier question "
                     "on the same page."
                 )
-            valid = {o.value for o in target.options} or {"yes"}
+            if not target.options:
+                raise DefinitionError(
+                    f"{source} question {question.id}: show_when must name a question with "
+                    "options (single or multiple choice, yes/no)."
+                )
+            valid = {o.value for o in target.options}
             if not set(question.show_when.any_of) <= valid:
                 raise DefinitionError(
                     f"{source} question {question.id}: show_when values must be options of "

@@ -1,0 +1,219 @@
+"""Settings.from_env with explicit mappings, never the real environment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from portal.settings import DEVELOPMENT_SECRET, Settings, SettingsError
+
+GOOD_SECRET = "k3Zq9vN0pX7wL2mR5tY8uB1cD4fG6hJ0aS"  # 34 characters
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "PORTAL_SECRET_KEY": GOOD_SECRET,
+    "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+}
+PRODUCTION_CHECKED = (
+    "PORTAL_SECRET_KEY",
+    "PORTAL_DEV_LOGIN",
+    "PORTAL_SECURE_COOKIES",
+    "PORTAL_DATABASE_URL",
+)
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.env == "development"
+    assert not settings.is_production
+    assert settings.secret_key == DEVELOPMENT_SECRET
+    assert settings.instance_path == tmp_path / "instance"
+    assert settings.database_url == ""
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'instance' / 'portal.sqlite3'}"
+    assert settings.dev_login is True
+    assert settings.secure_cookies is False
+    assert settings.session_idle_minutes == 30
+    assert settings.default_locale == "nb"
+    assert settings.display_timezone == "Europe/Oslo"
+    assert settings.questionnaire_opens_days_before == 21
+    assert settings.high_strain_threshold == 4
+    assert settings.echo_sql is False
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "attribute", "expected"),
+    [
+        ("PORTAL_ENV", " Development ", "env", "development"),
+        ("PORTAL_SECRET_KEY", "short-is-fine-in-development", "secret_key",
+         "short-is-fine-in-development"),
+        ("PORTAL_DATABASE_URL", " sqlite:////data/x.db ", "database_url", "sqlite:////data/x.db"),
+        ("PORTAL_DATABASE_URL", "sqlite:////data/x.db", "resolved_database_url",
+         "sqlite:////data/x.db"),
+        ("PORTAL_DEV_LOGIN", "false", "dev_login", False),
+        ("PORTAL_DEV_LOGIN", "0", "dev_login", False),
+        ("PORTAL_DEV_LOGIN", " OFF ", "dev_login", False),
+        ("PORTAL_DEV_LOGIN", "no", "dev_login", False),
+        ("PORTAL_DEV_LOGIN", "Yes", "dev_login", True),
+        ("PORTAL_SECURE_COOKIES", "true", "secure_cookies", True),
+        ("PORTAL_SECURE_COOKIES", "1", "secure_cookies", True),
+        ("PORTAL_SECURE_COOKIES", "on", "secure_cookies", True),
+        ("PORTAL_SECURE_COOKIES", "TRUE", "secure_cookies", True),
+        ("PORTAL_SESSION_IDLE_MINUTES", "1", "session_idle_minutes", 1),
+        ("PORTAL_SESSION_IDLE_MINUTES", "1440", "session_idle_minutes", 1440),
+        ("PORTAL_SESSION_IDLE_MINUTES", " 45 ", "session_idle_minutes", 45),
+        ("PORTAL_DEFAULT_LOCALE", "nn", "default_locale", "nn"),
+        ("PORTAL_DEFAULT_LOCALE", " en ", "default_locale", "en"),
+        ("PORTAL_DISPLAY_TIMEZONE", "UTC", "display_timezone", "UTC"),
+        ("PORTAL_DISPLAY_TIMEZONE", " America/New_York ", "display_timezone",
+         "America/New_York"),
+        ("PORTAL_QUESTIONNAIRE_OPENS_DAYS_BEFORE", "0", "questionnaire_opens_days_before", 0),
+        ("PORTAL_QUESTIONNAIRE_OPENS_DAYS_BEFORE", "120", "questionnaire_opens_days_before", 120),
+        ("PORTAL_HIGH_STRAIN_THRESHOLD", "0", "high_strain_threshold", 0),
+        ("PORTAL_HIGH_STRAIN_THRESHOLD", "10", "high_strain_threshold", 10),
+        ("PORTAL_ECHO_SQL", "true", "echo_sql", True),
+        ("PORTAL_ECHO_SQL", "off", "echo_sql", False),
+    ],
+)
+def test_each_variable_is_parsed(name: str, raw: str, attribute: str, expected: object) -> None:
+    assert getattr(Settings.from_env({name: raw}), attribute) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("PORTAL_ENV", "staging"),
+        ("PORTAL_ENV", ""),
+        ("PORTAL_DEV_LOGIN", "maybe"),
+        ("PORTAL_DEV_LOGIN", ""),
+        ("PORTAL_SECURE_COOKIES", "2"),
+        ("PORTAL_ECHO_SQL", "y"),
+        ("PORTAL_SESSION_IDLE_MINUTES", "0"),
+        ("PORTAL_SESSION_IDLE_MINUTES", "1441"),
+        ("PORTAL_SESSION_IDLE_MINUTES", "abc"),
+        ("PORTAL_SESSION_IDLE_MINUTES", "1.5"),
+        ("PORTAL_SESSION_IDLE_MINUTES", ""),
+        ("PORTAL_DEFAULT_LOCALE", "de"),
+        ("PORTAL_DEFAULT_LOCALE", ""),
+        ("PORTAL_DISPLAY_TIMEZONE", "Mars/Olympus"),
+        ("PORTAL_DISPLAY_TIMEZONE", ""),
+        ("PORTAL_DISPLAY_TIMEZONE", "../../etc/passwd"),
+        ("PORTAL_QUESTIONNAIRE_OPENS_DAYS_BEFORE", "-1"),
+        ("PORTAL_QUESTIONNAIRE_OPENS_DAYS_BEFORE", "121"),
+        ("PORTAL_HIGH_STRAIN_THRESHOLD", "11"),
+        ("PORTAL_HIGH_STRAIN_THRESHOLD", "-1"),
+        ("PORTAL_HIGH_STRAIN_THRESHOLD", "four"),
+    ],
+)
+def test_bad_value_names_the_variable(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(name)):
+        Settings.from_env({name: raw})
+
+
+def test_instance_path_is_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.from_env({"PORTAL_INSTANCE_PATH": str(tmp_path / "a")}).instance_path == (
+        tmp_path / "a"
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({"PORTAL_INSTANCE_PATH": "b/../c"})
+    assert settings.instance_path == tmp_path / "c"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'c' / 'portal.sqlite3'}"
+
+
+def test_secret_key_file_is_read_and_stripped(tmp_path: Path) -> None:
+    secret_file = tmp_path / "portal-key"
+    secret_file.write_text(f"  {GOOD_SECRET}\n")
+    settings = Settings.from_env({"PORTAL_SECRET_KEY_FILE": str(secret_file)})
+    assert settings.secret_key == GOOD_SECRET
+
+
+def test_secret_key_wins_over_the_file(tmp_path: Path) -> None:
+    secret_file = tmp_path / "portal-key"
+    secret_file.write_text("from-the-file")
+    env = {"PORTAL_SECRET_KEY": "from-the-variable", "PORTAL_SECRET_KEY_FILE": str(secret_file)}
+    assert Settings.from_env(env).secret_key == "from-the-variable"
+
+
+def test_production_accepts_secret_from_file(tmp_path: Path) -> None:
+    secret_file = tmp_path / "portal-key"
+    secret_file.write_text(GOOD_SECRET + "\n")
+    env = {k: v for k, v in PRODUCTION.items() if k != "PORTAL_SECRET_KEY"}
+    env["PORTAL_SECRET_KEY_FILE"] = str(secret_file)
+    assert Settings.from_env(env).secret_key == GOOD_SECRET
+
+
+def test_unreadable_secret_key_file_names_the_variable(tmp_path: Path) -> None:
+    env = {"PORTAL_SECRET_KEY_FILE": str(tmp_path / "missing")}
+    with pytest.raises(SettingsError, match="PORTAL_SECRET_KEY_FILE"):
+        Settings.from_env(env)
+
+
+def test_complete_production_config_is_accepted() -> None:
+    settings = Settings.from_env(PRODUCTION)
+    assert settings.is_production
+    assert settings.secret_key == GOOD_SECRET
+    assert settings.dev_login is False  # off by default in production
+    assert settings.secure_cookies is True  # on by default in production
+    assert settings.resolved_database_url == PRODUCTION["PORTAL_DATABASE_URL"]
+
+
+def test_production_accepts_a_32_character_secret() -> None:
+    settings = Settings.from_env({**PRODUCTION, "PORTAL_SECRET_KEY": "s" * 32})
+    assert settings.secret_key == "s" * 32
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        pytest.param({"PORTAL_SECRET_KEY": None}, "PORTAL_SECRET_KEY", id="no-secret"),
+        pytest.param({"PORTAL_SECRET_KEY": DEVELOPMENT_SECRET}, "PORTAL_SECRET_KEY",
+                     id="default-secret"),
+        pytest.param({"PORTAL_SECRET_KEY": "s" * 31}, "PORTAL_SECRET_KEY", id="short-secret"),
+        pytest.param({"PORTAL_SECRET_KEY": ""}, "PORTAL_SECRET_KEY", id="empty-secret"),
+        pytest.param({"PORTAL_DEV_LOGIN": "true"}, "PORTAL_DEV_LOGIN", id="dev-login"),
+        pytest.param({"PORTAL_SECURE_COOKIES": "false"}, "PORTAL_SECURE_COOKIES",
+                     id="insecure-cookies"),
+        pytest.param({"PORTAL_DATABASE_URL": None}, "PORTAL_DATABASE_URL", id="no-database"),
+        pytest.param({"PORTAL_DATABASE_URL": "  "}, "PORTAL_DATABASE_URL", id="blank-database"),
+    ],
+)
+def test_production_refuses_unsafe_setting(changes: dict[str, str | None], named: str) -> None:
+    env = {**PRODUCTION, **changes}
+    env = {k: v for k, v in env.items() if v is not None}
+    with pytest.raises(SettingsError, match="Refusing to start in production mode") as caught:
+        Settings.from_env(env)
+    message = str(caught.value)
+    assert f"- {named} " in message
+    for other in set(PRODUCTION_CHECKED) - {named}:
+        assert f"- {other} " not in message
+
+
+def test_production_lists_every_problem() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"PORTAL_ENV": "production", "PORTAL_DEV_LOGIN": "true",
+                           "PORTAL_SECURE_COOKIES": "false"})
+    message = str(caught.value)
+    for name in PRODUCTION_CHECKED:
+        assert f"- {name} " in message
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"PORTAL_SECRET_KEY": "short"},
+        {"PORTAL_DEV_LOGIN": "true", "PORTAL_SECURE_COOKIES": "false"},
+        {"PORTAL_DATABASE_URL": None},
+    ],
+)
+def test_development_allows_what_production_refuses(changes: dict[str, str | None]) -> None:
+    env = {**PRODUCTION, **changes, "PORTAL_ENV": "development"}
+    settings = Settings.from_env({k: v for k, v in env.items() if v is not None})
+    assert not settings.is_production
+
+
+def test_check_refuses_overrides_that_make_production_unsafe() -> None:
+    settings = Settings.from_env(PRODUCTION)
+    with pytest.raises(SettingsError, match="PORTAL_DEV_LOGIN"):
+        settings.with_overrides(dev_login=True).check()
+    assert settings.dev_login is False  # the original is unchanged
