@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.auth.session import current_principal
+from portal.contacts.models import Organisation
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
 
@@ -22,6 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
 PATIENT = "patient"
 ACCESS_RULES = (PUBLIC, PATIENT)
+
+#: The largest id an INTEGER primary key holds (PostgreSQL int4; SQLite refuses larger binds).
+MAX_ID = 2**31 - 1
 
 
 def _declare(rule: str) -> Callable[[F], F]:
@@ -78,12 +83,18 @@ def _relative(target: str | None) -> str | None:
 
 
 def current_patient() -> Patient:
+    """The signed-in patient, loaded once per request (kept on ``g``: the session's identity
+    map holds objects only while something references them)."""
+    if "patient" in g:
+        cached: Patient = g.patient
+        return cached
     principal = current_principal()
     if principal is None or principal.kind != PATIENT:
         abort(404)
     found = db_session().get(Patient, principal.subject_id)
     if found is None:
         abort(404)
+    g.patient = found
     return found
 
 
@@ -93,10 +104,16 @@ def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
     ``lock`` takes a row lock (PostgreSQL) so concurrent writes to one response are serialised.
     """
     patient_ = current_patient()
+    if not 0 < touchpoint_id <= MAX_ID:
+        abort(404)  # larger than any id the database can hold: the query itself would fail
     query = (
         select(Touchpoint)
         .join(Pathway)
         .where(Touchpoint.id == touchpoint_id, Pathway.patient_id == patient_.id)
+        .options(
+            contains_eager(Touchpoint.pathway),
+            joinedload(Touchpoint.organisation).selectinload(Organisation.contact_points),
+        )
     )
     if lock:
         query = query.with_for_update(of=Touchpoint)

@@ -52,8 +52,11 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[str, int]:
-        return render_error(error.code or 500)
+    def _http(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+        body, code = render_error(error.code or 500)
+        # A 405 must name the methods the address accepts (RFC 9110, 15.5.6).
+        allowed = getattr(error, "valid_methods", None)
+        return body, code, {"Allow": ", ".join(allowed)} if allowed else {}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:

@@ -82,9 +82,9 @@ def _no_outgoing_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded_connect(self: socket.socket, address: object) -> object:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")):
-            if self.family != socket.AF_UNIX:
-                raise AssertionError(f"Unplanned outgoing connection to {address!r}")
+        local = isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost"))
+        if isinstance(host, str) and not local and self.family != socket.AF_UNIX:
+            raise AssertionError(f"Unplanned outgoing connection to {address!r}")
         return real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from itertools import count
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from stdnum.no import fodselsnummer

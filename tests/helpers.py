@@ -60,15 +60,18 @@ def check_page(response: TestResponse) -> Page:
     page = Page(response)
     assert page.title, "page has no <title>"
     html = page.soup.find("html")
-    assert html is not None and html.get("lang") in ("nb", "nn", "en")
+    assert html is not None
+    assert html.get("lang") in ("nb", "nn", "en")
     ids = Counter(tag["id"] for tag in page.soup.select("[id]"))
     duplicates = [i for i, n in ids.items() if n > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"
     csp = response.headers.get("Content-Security-Policy", "")
     for script in page.soup.select("script"):
-        assert script.get("nonce") and f"'nonce-{script['nonce']}'" in csp
+        assert script.get("nonce")
+        assert f"'nonce-{script['nonce']}'" in csp
     for style in page.soup.select("style"):
-        assert style.get("nonce") and f"'nonce-{style['nonce']}'" in csp
+        assert style.get("nonce")
+        assert f"'nonce-{style['nonce']}'" in csp
     assert response.headers.get("Cache-Control") == "no-store"
     assert page.soup.select_one("main h1") is not None, "page has no main heading"
     return page
@@ -86,7 +89,9 @@ class PortalClient:
         assert response.status_code == status, (url, response.status_code, response.location)
         return check_page(response)
 
-    def post(self, url: str, data: dict[str, Any], status: int = 303, **kwargs: Any) -> TestResponse:
+    def post(
+        self, url: str, data: dict[str, Any], status: int = 303, **kwargs: Any
+    ) -> TestResponse:
         response = self.raw.post(url, data=data, **kwargs)
         assert response.status_code == status, (url, response.status_code,
                                                 response.get_data(as_text=True)[:500])

@@ -89,4 +89,6 @@ def safe_next(target: str | None) -> str | None:
         return None
     if "\\" in target:
         return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None  # control characters (CR, LF, NUL) cannot go into a Location header
     return target

@@ -3,7 +3,7 @@
 When a POST arrives with a session that has just expired, its CSRF token is checked against that
 session before it is cleared (``auth.session.load_principal``). If it is genuine, the posted page
 is kept as an ``ExpiredDraft`` for that patient; after signing in again, the same page shows it
-filled in, with a note to press Save. Drafts older than a day are discarded.
+filled in, with a note to press Save, until it is saved. Drafts older than a day are ignored.
 """
 
 from __future__ import annotations
@@ -30,15 +30,16 @@ def keep(patient_id: int, path: str, form: Any) -> None:
     session.flush()
 
 
-def take(patient_id: int, path: str) -> Any | None:
-    """The kept form data for this page, removed from storage; None if there is none."""
-    session = db_session()
-    draft = session.scalar(select(ExpiredDraft).where(ExpiredDraft.patient_id == patient_id,
-                                                      ExpiredDraft.path == path))
-    if draft is None:
-        return None
-    session.delete(draft)
-    session.flush()
-    if utcnow() - draft.created_at > KEEP_FOR:
+def find(patient_id: int, path: str) -> Any | None:
+    """The kept form data for this page, if any and not too old. Reading never writes (a GET
+    must not take SQLite's write lock); the draft goes when the page is saved."""
+    draft = db_session().scalar(select(ExpiredDraft).where(ExpiredDraft.patient_id == patient_id,
+                                                           ExpiredDraft.path == path))
+    if draft is None or utcnow() - draft.created_at > KEEP_FOR:
         return None
     return draft.as_formdata()
+
+
+def discard(patient_id: int, path: str) -> None:
+    db_session().execute(delete(ExpiredDraft).where(ExpiredDraft.patient_id == patient_id,
+                                                    ExpiredDraft.path == path))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.access import current_patient, load_own_touchpoint
 from portal.db import db_session
-from portal.pathway.models import Patient, Touchpoint
+from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.status import TouchpointStatus, status
 from portal.questionnaire import definition as definitions
 from portal.questionnaire import operations
@@ -89,12 +89,25 @@ def ensure_response(context: QuestionnaireContext) -> Response:
 
 
 def pathway_statuses(patient: Patient) -> list[TouchpointStatus]:
-    pathway = patient.current_pathway
+    """The current pathway's touchpoints with their responses, in three queries whatever the
+    number of touchpoints."""
+    session = db_session()
+    pathway = session.scalar(
+        select(Pathway)
+        .where(Pathway.patient_id == patient.id)
+        .order_by(Pathway.diagnosis_date.desc(), Pathway.id.desc())
+        .limit(1)
+        .options(selectinload(Pathway.touchpoints).joinedload(Touchpoint.organisation))
+    )
     if pathway is None:
         return []
     ids = [t.id for t in pathway.touchpoints]
     responses = {
         r.touchpoint_id: r
-        for r in db_session().scalars(select(Response).where(Response.touchpoint_id.in_(ids)))
+        for r in session.scalars(
+            select(Response)
+            .where(Response.touchpoint_id.in_(ids))
+            .options(selectinload(Response.submissions))
+        )
     }
     return [status(t, responses.get(t.id), settings(), today()) for t in pathway.touchpoints]

@@ -63,15 +63,19 @@ def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
     if not context.status.editable:
         return _not_editable(context)
     formdata = request.form if request.method == "POST" else None
-    restored = drafts.take(context.patient.id, request.path) if formdata is None else None
+    restored = drafts.find(context.patient.id, request.path) if formdata is None else None
     form = page_form(context.definition, page, context.answers, formdata or restored)
     if request.method == "POST" and form.validate():
         response = ensure_response(context)
         operations.save_page(db_session(), response, context.definition, page,
                              cleaned_values(page, form), now())
+        drafts.discard(context.patient.id, request.path)
         return _after_save(context, number, request.form.get("action", "next"))
-    if request.method == "GET" and context.response is not None:
-        operations.move_to(context.response, number)
+    # Another field's error must not lose a sign of acute risk: the flag is kept now, the rest
+    # of the page when the patient corrects it.
+    said_yes = any(request.form.get(q.id) == "yes" for q in page.questions if q.safety)
+    if request.method == "POST" and not form.csrf_token.errors and said_yes:
+        operations.mark_urgent(ensure_response(context), now())
     return render_template("patient/step.html", context=context, page=page, number=number,
                            form=form, from_review=request.args.get("from") == "review",
                            csrf_expired=bool(form.errors.get("csrf_token")),

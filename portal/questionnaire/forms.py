@@ -131,6 +131,7 @@ def cleaned_values(page: Page, form: FlaskForm) -> dict[str, Any]:
         elif question.type == "multiple_choice":
             value = list(value) if value else None
         elif isinstance(value, str):
-            value = value.strip() or None
+            # NUL is never typed, and PostgreSQL cannot store it in text or JSON.
+            value = value.replace("\x00", "").strip() or None
         values[question.id] = value
     return values

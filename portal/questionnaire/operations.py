@@ -63,13 +63,19 @@ def save_page(
             answer.value = value
             answer.answered_at = now
             changed = True
-        if question.safety and value == "yes" and response.urgent_at is None:
-            response.urgent_at = now
+        if question.safety and value == "yes":
+            mark_urgent(response, now)
     if changed:
         response.revision += 1
         response.updated_at = now
     session.flush()
     return changed
+
+
+def mark_urgent(response: Response, now: datetime) -> None:
+    """Record when a safety answer first suggested acute risk; later answers never clear it."""
+    if response.urgent_at is None:
+        response.urgent_at = now
 
 
 def move_to(response: Response, page_number: int) -> None:

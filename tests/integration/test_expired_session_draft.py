@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from portal.auth import session as auth_session
+from portal.patient.models import ExpiredDraft
+from portal.questionnaire.models import Answer
 from tests import factories
 from tests.helpers import PortalClient
 
@@ -38,9 +41,14 @@ def test_typed_text_survives_an_expired_session(
     restored = client.get(url)
     assert restored.one("textarea#what_matters").get_text() == "Å være hjemme med familien."
     assert restored.select('.notice[role="status"]')
-    # The draft is not an answer until the patient saves it, and it is shown only once.
-    again = client.get(url)
-    assert again.one("textarea#what_matters").get_text() == ""
+    # The draft is not an answer until the patient saves it; saving it ends the draft.
+    assert not db.scalars(select(Answer)).all()
+    client.post(url, {**restored.form_data(), "action": "next"})
+    saved = client.get(url)
+    assert saved.one("textarea#what_matters").get_text() == "Å være hjemme med familien."
+    assert not saved.select('.notice[role="status"]')
+    db.rollback()  # a fresh snapshot: the request committed in its own session
+    assert not db.scalars(select(ExpiredDraft)).all()
 
 
 def test_a_forged_post_after_expiry_keeps_nothing(

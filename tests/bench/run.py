@@ -1,0 +1,858 @@
+"""Benchmarks of the patient portal: page weight, and throughput against a bare Flask page.
+
+    .venv/bin/python tests/bench/run.py            # about 45 s
+    .venv/bin/python tests/bench/run.py --duration 5s
+
+Prints Markdown tables and writes ``tests/artifacts/bench/results.json`` (plus the servers' logs).
+Exits 0 when every check passes, 1 when a budget or check fails, 2 when the benchmark could not
+run (the portal did not start, sign-in failed, a page did not answer as expected, ...).
+
+What happens (see tests/bench/README.md):
+
+1. A fresh instance folder; ``portal demo --no-serve`` migrates SQLite and loads the demo
+   personas (``PORTAL_BENCH_DATABASE_URL``, when set, is used as ``PORTAL_DATABASE_URL``).
+2. gunicorn serves the portal and ``bare_app.py`` with the same settings (2 sync workers).
+3. Sign in through the development sign-in; find the open touchpoint; check that every request
+   that will be measured answers as expected (200 with the step's heading, 303 for the POST).
+4. Page weight of step 5 (a topic page) and step 3 (the 0–10 scale): the HTML and every
+   resource it references, raw and gzip level 6; all resources must be same-origin.
+5. SQL statements per request, from a one-worker gunicorn with ``PORTAL_ECHO_SQL=true``.
+6. wrk against the bare page, the portal's GET and the portal's POST, in that order, in one run;
+   the ratios portal/bare are the figures that matter (load generator and servers share cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = Path(__file__).resolve().parent
+ARTIFACTS = ROOT / "tests" / "artifacts" / "bench"
+WRK_SCRIPT = BENCH / "wrk.lua"
+
+#: The demo persona with an open touchpoint (touchpoint 2).
+PERSONA = "12035812324"
+#: A typical topic page and the 0–10 scale page.
+STEP_TOPIC = 5
+STEP_SCALE = 3
+#: Page weight budget: HTML plus every resource, each gzip level 6 (30 kB, decimal: strict).
+BUDGET_BYTES = 30_000
+GZIP_LEVEL = 6
+SESSION_COOKIE = "portal_session"
+GUNICORN_WORKERS = 2
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot run or would measure the wrong thing."""
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Client:
+    """A minimal cookie-keeping HTTP client (stdlib only; never follows redirects)."""
+
+    host: str
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                timeout: float = 15) -> Reply:
+        headers = {"Accept": "text/html,*/*", "Accept-Encoding": "identity"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            reply = Reply(resp.status, resp.headers, resp.read())
+        finally:
+            conn.close()
+        for raw in reply.headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(raw)
+            for name, morsel in jar.items():
+                if not morsel.value or morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return reply
+
+    def get(self, path: str) -> Reply:
+        return self.request("GET", path)
+
+    def post(self, path: str, form: dict[str, str]) -> Reply:
+        return self.request("POST", path, form)
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+#: Tag/attribute pairs that make the browser download something.
+RESOURCE_ATTRS = {
+    ("script", "src"), ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"),
+    ("video", "poster"), ("video", "src"), ("audio", "src"), ("iframe", "src"), ("embed", "src"),
+    ("object", "data"), ("input", "src"), ("track", "src"),
+}
+#: <link rel=...> values whose href is downloaded with the page.
+RESOURCE_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "modulepreload",
+                 "manifest", "mask-icon", "prefetch"}
+URL_ATTRS = {"href", "src", "srcset", "action", "formaction", "poster", "data", "cite"}
+CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""")
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    inputs: list[dict[str, str]] = field(default_factory=list)
+
+
+class PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.resources: list[tuple[str, str]] = []  # (kind, url as written)
+        self.all_urls: list[tuple[str, str, str]] = []  # (tag, attribute, url)
+        self.forms: list[Form] = []
+        self.links: list[str] = []
+        self.h1: list[str] = []
+        self.inline_css: list[str] = []
+        self._in_h1 = False
+        self._in_style = False
+        self._h1_id: str | None = None
+        self.h1_ids: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        for name, value in a.items():
+            if name in URL_ATTRS and value:
+                for url in _srcset(value) if name == "srcset" else [value]:
+                    self.all_urls.append((tag, name, url))
+        if tag == "link" and a.get("href"):
+            rels = set(a.get("rel", "").lower().split())
+            if rels & RESOURCE_RELS:
+                kind = "css" if "stylesheet" in rels else (a.get("as") or sorted(rels)[0])
+                self.resources.append((kind, a["href"]))
+        for (t, attr) in RESOURCE_ATTRS:
+            if tag == t and a.get(attr):
+                kind = {"script": "js", "img": "image", "source": "image"}.get(tag, tag)
+                urls = _srcset(a[attr]) if attr == "srcset" else [a[attr]]
+                self.resources.extend((kind, u) for u in urls)
+        if "style" in a:
+            self.inline_css.append(a["style"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag == "form":
+            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
+        if tag in {"input", "textarea", "select", "button"} and self.forms:
+            self.forms[-1].inputs.append({"tag": tag, **a})
+        if tag == "h1":
+            self._in_h1 = True
+            self.h1.append("")
+            self.h1_ids.append(a.get("id"))
+        if tag == "style":
+            self._in_style = True
+            self.inline_css.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h1":
+            self._in_h1 = False
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_h1:
+            self.h1[-1] += data
+        if self._in_style:
+            self.inline_css[-1] += data
+
+    def heading(self, element_id: str | None = None) -> str:
+        for text, hid in zip(self.h1, self.h1_ids, strict=True):
+            if element_id is None or hid == element_id:
+                return " ".join(text.split())
+        return ""
+
+
+def _srcset(value: str) -> list[str]:
+    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+
+
+def parse(html: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def css_references(css: str) -> list[str]:
+    found = []
+    for match in CSS_URL.finditer(css):
+        url = (match.group(2) or match.group(4) or "").strip()
+        if url and not url.startswith(("data:", "#")):
+            found.append(url)
+    return found
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+def venv_bin(name: str) -> str:
+    """A program from the environment running this script, else from the checkout's venv."""
+    for folder in (Path(sys.executable).parent, ROOT / ".venv" / "bin"):
+        candidate = folder / name
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise BenchError(f"{name} not found (run with the project's venv: .venv/bin/python).")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)  # gunicorn's graceful stop, workers included
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            # Started with its own session: its process group is gunicorn and its workers only.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+def start_gunicorn(name: str, app_spec: str, env: dict[str, str], cwd: Path, log_dir: Path,
+                   workers: int = GUNICORN_WORKERS, extra: tuple[str, ...] = ()) -> Server:
+    port = free_port()
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [venv_bin("gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+             "--no-control-socket", *extra, app_spec],
+            env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    return Server(name, proc, port, log)
+
+
+def wait_ready(server: Server, path: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    client = Client("127.0.0.1", server.port)
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise BenchError(f"{server.name} exited with {server.proc.returncode}:\n"
+                             f"{server.tail()}")
+        try:
+            if client.get(path).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise BenchError(f"{server.name} did not answer 200 on {path} within {timeout:.0f} s:\n"
+                     f"{server.tail()}")
+
+
+# --- the portal's pages -------------------------------------------------------------------------
+
+@dataclass
+class StepPage:
+    number: int
+    path: str
+    heading: str
+    csrf_token: str
+    fields: dict[str, list[str]]  # name -> values offered (radio/checkbox), [] for text
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise BenchError(message)
+
+
+def sign_in(client: Client, national_id: str) -> None:
+    page = client.get("/dev/sign-in")
+    expect(page.status == 200, f"GET /dev/sign-in answered {page.status}, not 200 "
+                               "(is the development sign-in enabled?)")
+    tokens = [i.get("value", "") for f in parse(page.text).forms for i in f.inputs
+              if i.get("name") == "csrf_token"]
+    expect(bool(tokens and tokens[0]), "No csrf_token on /dev/sign-in.")
+    done = client.post("/dev/sign-in", {"csrf_token": tokens[0], "national_id": national_id})
+    expect(done.status in (302, 303), f"POST /dev/sign-in answered {done.status}, not a redirect:"
+                                      f"\n{done.text[:500]}")
+    expect(SESSION_COOKIE in client.cookies, f"No {SESSION_COOKIE} cookie after signing in.")
+
+
+def open_touchpoint(client: Client) -> int:
+    home = client.get("/patient/")
+    expect(home.status == 200, f"GET /patient/ answered {home.status} after signing in.")
+    ids = [int(m.group(1)) for link in parse(home.text).links
+           if (m := re.fullmatch(r"/patient/touchpoints/(\d+)/questionnaire", link))]
+    expect(bool(ids), "No open questionnaire (/patient/touchpoints/<id>/questionnaire) on "
+                      f"/patient/ for {PERSONA}.")
+    return ids[0]
+
+
+def step_path(touchpoint: int, number: int) -> str:
+    return f"/patient/touchpoints/{touchpoint}/steps/{number}"
+
+
+def load_step(client: Client, touchpoint: int, number: int) -> StepPage:
+    path = step_path(touchpoint, number)
+    reply = client.get(path)
+    expect(reply.status == 200, f"GET {path} answered {reply.status}, not 200:\n"
+                                f"{' '.join(reply.text.split())[:600]}")
+    page = parse(reply.text)
+    heading = page.heading("step-heading")
+    expect(bool(heading), f"GET {path}: no <h1 id=\"step-heading\"> (got h1s {page.h1}).")
+    forms = [f for f in page.forms if f.method == "post" and f.action.split("?")[0] == path]
+    expect(len(forms) == 1, f"GET {path}: expected one step form posting to {path}.")
+    form = forms[0]
+    token = next((i.get("value", "") for i in form.inputs if i.get("name") == "csrf_token"), "")
+    expect(bool(token), f"GET {path}: no csrf_token in the step form.")
+    fields: dict[str, list[str]] = {}
+    for i in form.inputs:
+        name = i.get("name", "")
+        if not name or name in {"csrf_token", "action"}:
+            continue
+        values = fields.setdefault(name, [])
+        if i.get("type") in {"radio", "checkbox"} and "value" in i:
+            values.append(i["value"])
+    return StepPage(number, path, heading, token, fields)
+
+
+def answers_for(step: StepPage) -> tuple[dict[str, str], dict[str, str]]:
+    """Two different answers to the page's main question (``<page>_concern=a_little`` and
+    ``=quite_a_bit`` on a topic page): the POST load alternates them, so every POST saves a change.
+    """
+    concern = [n for n in step.fields if n.endswith("_concern")]
+    name = concern[0] if concern else next((n for n, v in step.fields.items() if len(v) > 1), "")
+    expect(bool(name), f"{step.path}: no choice question to answer ({sorted(step.fields)}).")
+    values = step.fields[name]
+    first = "a_little" if "a_little" in values else values[0]
+    second = "quite_a_bit" if "quite_a_bit" in values else next(v for v in values if v != first)
+    return {name: first}, {name: second}
+
+
+# --- 1. page weight -----------------------------------------------------------------------------
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
+
+
+def same_origin(url: str, origin: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "data":
+        return True
+    if not parts.scheme and not parts.netloc:
+        return True  # relative
+    return f"{parts.scheme}://{parts.netloc}" == origin
+
+
+def page_weight(client: Client, path: str) -> dict[str, Any]:
+    origin = client.origin
+    reply = client.get(path)
+    expect(reply.status == 200, f"Page weight: GET {path} answered {reply.status}.")
+    page = parse(reply.text)
+    rows: list[dict[str, Any]] = [{
+        "url": path, "kind": "html", "status": reply.status,
+        "content_type": reply.headers.get("Content-Type", ""),
+        "raw_bytes": len(reply.body), "gzip_bytes": gz(reply.body),
+        "cache_control": reply.headers.get("Cache-Control", ""),
+    }]
+    third_party: list[str] = []
+    missing: list[str] = []
+    queue = [(kind, urljoin(origin + path, ref), ref) for kind, ref in page.resources]
+    queue += [("css-url", urljoin(origin + path, ref), ref)
+              for css in page.inline_css for ref in css_references(css)]
+    seen: set[str] = set()
+    while queue:
+        kind, url, written = queue.pop(0)
+        if url in seen or url.startswith("data:"):
+            continue
+        seen.add(url)
+        if not same_origin(written, origin) or not same_origin(url, origin):
+            third_party.append(written)
+            continue
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        res = client.get(target)
+        if res.status != 200:
+            missing.append(f"{target} ({res.status})")
+        ctype = res.headers.get("Content-Type", "")
+        if "css" in ctype or kind == "css":
+            kind = "css"
+            queue += [("font" if re.search(r"\.(woff2?|ttf|otf|eot)(\?|$)", ref) else "css-url",
+                       urljoin(url, ref), ref) for ref in css_references(res.text)]
+        rows.append({
+            "url": target, "kind": kind, "status": res.status, "content_type": ctype,
+            "raw_bytes": len(res.body), "gzip_bytes": gz(res.body),
+            "cache_control": res.headers.get("Cache-Control", ""),
+        })
+    external_links = sorted({u for _t, _a, u in page.all_urls if not same_origin(u, origin)
+                             and not u.startswith(("mailto:", "tel:"))})
+    total_raw = sum(r["raw_bytes"] for r in rows)
+    total_gz = sum(r["gzip_bytes"] for r in rows)
+    return {
+        "path": path, "heading": page.heading("step-heading"), "resources": rows,
+        "total_raw_bytes": total_raw, "total_gzip_bytes": total_gz,
+        "budget_gzip_bytes": BUDGET_BYTES, "within_budget": total_gz <= BUDGET_BYTES,
+        "third_party_resources": third_party, "missing_resources": missing,
+        "external_links": external_links,
+        "inline_style_blocks": sum(1 for c in page.inline_css if c.strip()),
+    }
+
+
+# --- 2. SQL statements per request --------------------------------------------------------------
+
+ENGINE_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ INFO sqlalchemy\.engine\.Engine (.*)$")
+VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def sql_statements(lines: list[str]) -> list[str]:
+    """The statements SQLAlchemy echoed (a statement continues over the lines that follow)."""
+    statements: list[str] = []
+    current: str | None = None
+    for line in lines:
+        m = ENGINE_LINE.match(line)
+        if m:
+            if current is not None:
+                statements.append(current)
+            text = m.group(1)
+            current = text if text.startswith(VERBS) else None
+        elif current is not None and not line.startswith("["):
+            current += " " + line.strip()
+        else:
+            if current is not None:
+                statements.append(current)
+            current = None
+    if current is not None:
+        statements.append(current)
+    return [" ".join(s.split()) for s in statements]
+
+
+def describe(statement: str) -> str:
+    """A short, parameter-free name for a statement: ``SELECT organisation WHERE ...``."""
+    verb = statement.split()[0]
+    if verb == "SELECT":
+        table = re.search(r"\bFROM (\w+(?: JOIN \w+)?)", statement)
+        where = re.search(r"\bWHERE (.*?)(?: ORDER BY| LIMIT| FOR UPDATE|$)", statement)
+        return (f"SELECT {table.group(1) if table else '?'}"
+                + (f" WHERE {where.group(1)}" if where else ""))
+    return statement[:80]
+
+
+def count_sql(server: Server, client: Client, method: str, path: str,
+              form: dict[str, str] | None, want: int, label: str = "") -> dict[str, Any]:
+    before = server.log.stat().st_size
+    reply = client.request(method, path, form)
+    expect(reply.status == want, f"SQL count: {method} {path} answered {reply.status}, not {want}.")
+    time.sleep(0.2)  # the worker logs before it answers; be generous anyway
+    with server.log.open("rb") as f:
+        f.seek(before)
+        lines = f.read().decode(errors="replace").splitlines()
+    statements = sql_statements(lines)
+    by_kind = {verb: 0 for verb in VERBS}
+    names: dict[str, int] = {}
+    for statement in statements:
+        by_kind[statement.split()[0]] += 1
+        name = describe(statement)
+        names[name] = names.get(name, 0) + 1
+    return {
+        "request": f"{method} {path}" + (f" ({label})" if label else ""), "status": reply.status,
+        "select": by_kind["SELECT"], "insert": by_kind["INSERT"], "update": by_kind["UPDATE"],
+        "delete": by_kind["DELETE"], "statements": len(statements),
+        "by_statement": names,
+        # The same statement more than once in one request: a lazy load per row (N+1) or an
+        # object loaded again because nothing kept it in the session.
+        "repeated": {k: n for k, n in names.items() if n > 1},
+    }
+
+
+# --- 3. throughput ------------------------------------------------------------------------------
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    method: str = "GET"
+    body: str = ""
+    body_alt: str = ""
+    expect_class: str = "2"
+
+
+def run_wrk(target: Target, cookie: str, duration: str, threads: int, connections: int
+            ) -> dict[str, Any]:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise BenchError("wrk not found (apt-get install -y wrk).")
+    env = {**os.environ, "BENCH_METHOD": target.method, "BENCH_BODY": target.body,
+           "BENCH_BODY_ALT": target.body_alt, "BENCH_EXPECT": target.expect_class}
+    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency",
+           "-s", str(WRK_SCRIPT), "-H", f"Cookie: {SESSION_COOKIE}={cookie}", target.url]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed ({done.returncode}) on {target.name}:\n{done.stdout}\n"
+                         f"{done.stderr}")
+    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    seconds = result["duration_us"] / 1e6
+    result.update(
+        name=target.name, url=target.url, method=target.method,
+        expected_status_class=f"{target.expect_class}xx",
+        requests_per_second=result["requests"] / seconds if seconds else 0.0,
+        p50_ms=result["latency_us"]["p50"] / 1000, p99_ms=result["latency_us"]["p99"] / 1000,
+        errors=result["unexpected_status"] + sum(result["socket_errors"].values()),
+        command=" ".join([*cmd[:-3], "-H", f"'Cookie: {SESSION_COOKIE}=…'", target.url]),
+        wrk_output=done.stdout,
+    )
+    return result
+
+
+# --- report -------------------------------------------------------------------------------------
+
+def kb(n: int) -> str:
+    return f"{n / 1000:.1f}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    out: list[str] = []
+    weights = results.get("page_weight", [])
+    if weights:
+        out.append(f"### Page weight (gzip level {GZIP_LEVEL}; budget {kb(BUDGET_BYTES)} kB "
+                   "compressed per page, HTML + every resource)\n")
+        out.append("| Page | Resource | Kind | Raw (bytes) | gzip-6 (bytes) |")
+        out.append("|---|---|---|--:|--:|")
+        for w in weights:
+            label = f"step {w['step']} ({w['heading']})"
+            for r in w["resources"]:
+                out.append(f"| {label} | `{r['url']}` | {r['kind']} | {r['raw_bytes']:,} | "
+                           f"{r['gzip_bytes']:,} |")
+            verdict = "within budget" if w["within_budget"] else "**OVER BUDGET**"
+            out.append(f"| {label} | **total** | | **{w['total_raw_bytes']:,}** | "
+                       f"**{w['total_gzip_bytes']:,}** ({kb(w['total_gzip_bytes'])} kB, "
+                       f"{verdict}) |")
+        out.append("")
+        for w in weights:
+            tp = w["third_party_resources"]
+            out.append(f"- step {w['step']}: third-party resources: "
+                       f"{', '.join(tp) if tp else 'none (all same-origin)'}"
+                       + (f"; missing: {', '.join(w['missing_resources'])}"
+                          if w["missing_resources"] else "")
+                       + (f"; external links (not resources): {', '.join(w['external_links'])}"
+                          if w["external_links"] else ""))
+        out.append("")
+    sql = results.get("sql_per_request", [])
+    if sql:
+        out.append("### SQL statements per request (one request each, PORTAL_ECHO_SQL=true)\n")
+        out.append("| Request | SELECT | INSERT | UPDATE | DELETE | Same statement repeated |")
+        out.append("|---|--:|--:|--:|--:|---|")
+        for s in sql:
+            rep = "; ".join(f"`{k}` ×{n}" for k, n in s["repeated"].items()) or "none"
+            out.append(f"| `{s['request']}` | {s['select']} | {s['insert']} | {s['update']} | "
+                       f"{s['delete']} | {rep} |")
+        out.append("")
+    load = results.get("load", {})
+    if load.get("targets"):
+        cfg = load["config"]
+        out.append(f"### Throughput (gunicorn -w {GUNICORN_WORKERS} sync; wrk -t{cfg['threads']} "
+                   f"-c{cfg['connections']} -d{cfg['duration']} --latency; {cfg['cpus']} CPUs "
+                   "shared by wrk and the servers)\n")
+        out.append("| Target | req/s | p50 (ms) | p99 (ms) | Requests | Errors |")
+        out.append("|---|--:|--:|--:|--:|--:|")
+        for t in load["targets"]:
+            out.append(f"| {t['name']} | {t['requests_per_second']:.0f} | {t['p50_ms']:.1f} | "
+                       f"{t['p99_ms']:.1f} | {t['requests']:,} | {t['errors']} |")
+        out.append("")
+        r = load["ratios"]
+        out.append("| Ratio (same run; bare = mean of before and after) | req/s | p50 latency |")
+        out.append("|---|--:|--:|")
+        out.append(f"| portal GET / bare | {r['portal_get_over_bare_rps']:.2f} | "
+                   f"{r['portal_get_over_bare_p50']:.1f}× |")
+        out.append(f"| portal POST / bare | {r['portal_post_over_bare_rps']:.2f} | "
+                   f"{r['portal_post_over_bare_p50']:.1f}× |")
+        out.append("")
+        drift = r["bare_after_over_bare_before_rps"]
+        out.append(f"Bare after/before: {drift:.2f} (far from 1.00 means the machine was busy with "
+                   "something else: rerun). Load average before/after: "
+                   + " / ".join(", ".join(f"{x:.1f}" for x in results.get(k, ()))
+                                for k in ("load_average_before", "load_average_after")))
+        out.append("")
+    if results.get("failures"):
+        out.append("### Failed checks\n")
+        out.extend(f"- {f}" for f in results["failures"])
+        out.append("")
+    return "\n".join(out)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", default="10s", help="wrk -d per target (default 10s)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk -c (default 16)")
+    parser.add_argument("--no-load", action="store_true", help="page weight and SQL only")
+    parser.add_argument("--output", type=Path, default=ARTIFACTS / "results.json")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    log_dir = args.output.parent / "logs"
+    log_dir.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    bench_db = os.environ.get("PORTAL_BENCH_DATABASE_URL", "").strip()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"PORTAL_DATABASE_URL", "PORTAL_ECHO_SQL", "PORTAL_SECRET_KEY_FILE"}}
+    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_LOGIN="true",
+               PORTAL_SECURE_COOKIES="false", PYTHONUNBUFFERED="1")
+    if bench_db:
+        env["PORTAL_DATABASE_URL"] = bench_db
+    results: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "database": "PORTAL_BENCH_DATABASE_URL" if bench_db else "sqlite (default)",
+        "failures": [],
+    }
+    servers: list[Server] = []
+    code = 0
+    try:
+        # 1. Database and demo personas. --reset keeps a reused external database repeatable.
+        demo = subprocess.run([venv_bin("portal"), "demo", "--no-serve",
+                               *(["--reset"] if bench_db else [])],
+                              env=env, cwd=tmp, capture_output=True, text=True, check=False,
+                              timeout=120)
+        if demo.returncode != 0:
+            raise BenchError(f"portal demo --no-serve failed:\n{demo.stdout}\n{demo.stderr}")
+
+        # 2. The servers, started together; the echo server is stopped before the load.
+        portal = start_gunicorn("portal", "portal:create_app()", env, tmp, log_dir)
+        servers.append(portal)
+        bare = start_gunicorn("bare", "bare_app:create_app()", env, tmp, log_dir,
+                              extra=("--pythonpath", str(BENCH)))
+        servers.append(bare)
+        echo = start_gunicorn("portal-echo-sql", "portal:create_app()",
+                              {**env, "PORTAL_ECHO_SQL": "true"}, tmp, log_dir, workers=1)
+        servers.append(echo)
+        for server, ready in ((portal, "/dev/sign-in"), (bare, "/"), (echo, "/dev/sign-in")):
+            wait_ready(server, ready)
+
+        # 3. Sign in and check every request that will be measured.
+        client = Client("127.0.0.1", portal.port)
+        sign_in(client, PERSONA)
+        touchpoint = open_touchpoint(client)
+        topic = load_step(client, touchpoint, STEP_TOPIC)
+        scale = load_step(client, touchpoint, STEP_SCALE)
+        expect(any(v == [str(n) for n in range(11)] for v in scale.fields.values()),
+               f"Step {STEP_SCALE} has no 0–10 scale ({scale.fields}).")
+        answer, answer_alt = answers_for(topic)
+        post_form = {"csrf_token": topic.csrf_token, "action": "next", **answer}
+        post_alt = {**post_form, **answer_alt}
+        next_path = step_path(touchpoint, STEP_TOPIC + 1)
+
+        def check_post(form: dict[str, str]) -> Reply:
+            posted = client.post(topic.path, form)
+            expect(posted.status == 303, f"POST {topic.path} answered {posted.status}, not 303:"
+                                         f"\n{' '.join(posted.text.split())[:600]}")
+            expect(urlsplit(posted.headers.get("Location", "")).path == next_path,
+                   f"POST {topic.path} redirected to {posted.headers.get('Location')}, "
+                   f"not {next_path}.")
+            return posted
+
+        posted = check_post(post_alt)
+        check_post(post_form)
+        again = load_step(client, touchpoint, STEP_TOPIC)  # the saved answer shows, still signed in
+        expect(again.heading == topic.heading, "Step 5 changed its heading after the POST.")
+
+        def check_bare() -> None:
+            page = Client("127.0.0.1", bare.port).get("/")
+            expect(page.status == 200 and parse(page.text).heading("step-heading") != "",
+                   f"The bare app answered {page.status} without its heading.")
+
+        check_bare()
+        results["checked"] = {
+            "persona": PERSONA, "touchpoint": touchpoint,
+            "get": {"path": topic.path, "status": 200, "heading": topic.heading},
+            "scale": {"path": scale.path, "status": 200, "heading": scale.heading},
+            "post": {"path": topic.path, "status": posted.status, "answers": [answer, answer_alt],
+                     "location": posted.headers.get("Location")},
+            "after_post": {"status": 200, "heading": again.heading},
+            "bare": {"status": 200},
+        }
+
+        # 4. Page weight.
+        weights = []
+        for step in (topic, scale):
+            w = page_weight(client, step.path)
+            w["step"] = step.number
+            weights.append(w)
+            if not w["within_budget"]:
+                results["failures"].append(
+                    f"step {step.number}: {w['total_gzip_bytes']:,} bytes gzip-6 > budget "
+                    f"{BUDGET_BYTES:,}")
+            if w["third_party_resources"]:
+                results["failures"].append(
+                    f"step {step.number}: third-party resources {w['third_party_resources']}")
+            if w["missing_resources"]:
+                results["failures"].append(
+                    f"step {step.number}: missing resources {w['missing_resources']}")
+        results["page_weight"] = weights
+
+        # 5. SQL statements per request (same database and secret: the same cookie works).
+        echo_client = Client("127.0.0.1", echo.port, dict(client.cookies))
+        count_sql(echo, echo_client, "GET", topic.path, None, 200)  # warm up: first connection
+        results["sql_per_request"] = [
+            count_sql(echo, echo_client, "GET", "/patient/", None, 200),
+            count_sql(echo, echo_client, "GET", topic.path, None, 200),
+            count_sql(echo, echo_client, "GET", scale.path, None, 200),
+            count_sql(echo, echo_client, "POST", topic.path, post_alt, 303, "answer changed"),
+            count_sql(echo, echo_client, "POST", topic.path, post_alt, 303, "same answer again"),
+        ]
+        echo.stop()
+        servers.remove(echo)
+
+        # 6. Load, all targets in this one run. Each is checked again just before it is measured,
+        #    with the newest cookie (the portal refreshes its idle timestamp once a minute).
+        if not args.no_load:
+            origin = f"http://127.0.0.1:{portal.port}"
+
+            def check_get() -> None:
+                page = load_step(client, touchpoint, STEP_TOPIC)
+                expect(page.heading == topic.heading, "Step 5 shows another heading.")
+
+            def check_posts() -> None:
+                check_post(post_alt)
+                check_post(post_form)
+
+            # The bare page is measured before and after the portal, and the ratios use the mean
+            # of the two: drift from whatever else the machine does then shows as a difference
+            # between the two bare rows instead of silently skewing the ratio.
+            bare_target = Target("bare Flask GET (one template)", f"http://127.0.0.1:{bare.port}/")
+            targets = [
+                ("bare_before", bare_target, check_bare),
+                ("portal_get", Target(f"portal GET step {STEP_TOPIC}", origin + topic.path),
+                 check_get),
+                ("portal_post", Target(f"portal POST step {STEP_TOPIC} (303, answer alternates)",
+                                       origin + topic.path, "POST", urlencode(post_form),
+                                       urlencode(post_alt), "3"), check_posts),
+                ("bare_after", bare_target, check_bare),
+            ]
+            results["load_average_before"] = os.getloadavg()
+            measured = []
+            by_role: dict[str, dict[str, Any]] = {}
+            for role, target, check in targets:
+                check()
+                cookie = client.cookies[SESSION_COOKIE]
+                run_wrk(target, cookie, "1s", args.threads, args.connections)  # warm-up
+                result = run_wrk(target, cookie, args.duration, args.threads, args.connections)
+                result["role"] = role
+                if role.startswith("bare"):
+                    result["name"] += f" ({role.removeprefix('bare_')})"
+                measured.append(result)
+                by_role[role] = result
+            results["load_average_after"] = os.getloadavg()
+            bare_rps = (by_role["bare_before"]["requests_per_second"]
+                        + by_role["bare_after"]["requests_per_second"]) / 2
+            bare_p50 = (by_role["bare_before"]["p50_ms"] + by_role["bare_after"]["p50_ms"]) / 2
+            get_r, post_r = by_role["portal_get"], by_role["portal_post"]
+            results["load"] = {
+                "config": {"threads": args.threads, "connections": args.connections,
+                           "duration": args.duration, "gunicorn_workers": GUNICORN_WORKERS,
+                           "cpus": os.cpu_count()},
+                "targets": measured,
+                "bare_mean": {"requests_per_second": bare_rps, "p50_ms": bare_p50},
+                "ratios": {
+                    "portal_get_over_bare_rps": get_r["requests_per_second"] / bare_rps,
+                    "portal_post_over_bare_rps": post_r["requests_per_second"] / bare_rps,
+                    "portal_get_over_bare_p50": get_r["p50_ms"] / bare_p50,
+                    "portal_post_over_bare_p50": post_r["p50_ms"] / bare_p50,
+                    "bare_after_over_bare_before_rps":
+                        by_role["bare_after"]["requests_per_second"]
+                        / by_role["bare_before"]["requests_per_second"],
+                },
+            }
+            for t in measured:
+                if t["errors"]:
+                    results["failures"].append(
+                        f"{t['name']}: {t['unexpected_status']} responses outside "
+                        f"{t['expected_status_class']} (statuses {t['statuses']}), socket "
+                        f"errors {t['socket_errors']}")
+            time.sleep(1)  # let gunicorn finish requests wrk left queued
+            check_get()  # still signed in, still the right page after the load
+        code = 1 if results["failures"] else 0
+    except BenchError as exc:
+        results["error"] = str(exc)
+        code = 2
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+        results["seconds"] = round(time.monotonic() - started, 1)
+        args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+    print(markdown(results))
+    if "error" in results:
+        print(f"BENCHMARK COULD NOT RUN: {results['error']}", file=sys.stderr)
+    shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+    print(f"Results: {shown} ({results['seconds']} s; server logs in {log_dir})")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
