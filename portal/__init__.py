@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         # The token lives as long as the session; the idle timeout ends both.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        # Every message a form can show is ours (translated in our catalogs); skip loading
+        # WTForms' own catalogs on every request.
+        WTF_I18N_ENABLED=False,
         MAX_CONTENT_LENGTH=256 * 1024,
         TEMPLATES_AUTO_RELOAD=not settings.is_production,
     )
