@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import Page, PortalClient
-from tests.integration import journey
 from tests.integration.journey import (
     answer,
     answer_everything,
@@ -89,16 +88,7 @@ def test_a_value_that_is_not_an_option_is_refused(client, db, page_id, values, f
     assert_nothing_saved(db, tp, revision)
 
 
-def test_an_invalid_date_is_refused(client, db):
-    dates = [q for _, q in journey.needs().questions() if q.type == "date"]
-    if not dates:
-        pytest.skip("needs-1 has no date question")
-    tp, revision = prepare_one_answer(client, db)
-    page_id = next(p.id for p, q in journey.needs().questions() if q is dates[0])
-    url = step_url(tp, page_id)
-    page = client.post_page(url, fill_step(client, url, {dates[0].id: "2026-02-30"}))
-    _assert_field_error(page, dates[0].id, dates[0].id)
-    assert_nothing_saved(db, tp, revision)
+# Dates: needs-1 has no date question; tests/integration/test_question_types.py covers the type.
 
 
 def test_more_than_three_agenda_topics_are_refused_and_kept_on_the_page(client, db):

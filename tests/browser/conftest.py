@@ -1,0 +1,97 @@
+"""Real-browser fixtures: system Chromium at phone size, and the portal served on a loopback port.
+
+The portal runs in a daemon thread (werkzeug's threaded server) against the same migrated test
+database as the rest of the suite (``database_url`` from ``tests/conftest.py``). Each test makes
+its own patient, so tests do not share answers; the tables are emptied when the session ends.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from portal import create_app
+from portal.db import session_factory
+from portal.settings import Settings
+from tests import factories
+from tests.browser.support import CHROMIUM, NO_CHROMIUM, PHONE
+from tests.conftest import TEST_SECRET, _empty_all_tables
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip (with the reason) every browser test when the system Chromium is not installed."""
+    if Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=NO_CHROMIUM)
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(NO_CHROMIUM)
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], live_server: str) -> dict[str, Any]:
+    return {**browser_context_args, **PHONE, "base_url": live_server}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request would only bury the test output."""
+
+
+@pytest.fixture(scope="session")
+def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    settings = Settings(env="development", secret_key=TEST_SECRET,
+                        instance_path=tmp_path_factory.mktemp("browser-instance"),
+                        database_url=database_url, dev_login=True, secure_cookies=False)
+    app = create_app(settings)
+    yield app
+    _empty_all_tables(app)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The portal on 127.0.0.1 and a free port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-portal", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def make_patient(live_app: Flask) -> Callable[[], str]:
+    """Make a patient whose touchpoint 2 is open (diagnosed 100 days ago, touchpoint 1 held);
+    returns the national identity number to sign in with."""
+
+    def make() -> str:
+        session = session_factory(live_app)()
+        try:
+            return factories.patient(session, diagnosed_days_ago=100, held=(1,)).national_id
+        finally:
+            session.close()
+
+    return make
