@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal.auth.session import current_principal
+from portal.auth.session import current_principal, safe_next
 from portal.contacts.models import Organisation
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
@@ -71,15 +71,9 @@ def enforce() -> WerkzeugResponse | None:
             drafts.keep(sender.subject_id, request.path, request.form)
             target = request.path
         expired = 1 if g.get("session_expired") else None
-        return redirect(url_for("auth.sign_in", next=_relative(target), expired=expired))
+        return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired))
     current_app.logger.error("Endpoint %s declares no access rule: refused.", request.endpoint)
     abort(404)
-
-
-def _relative(target: str | None) -> str | None:
-    from portal.auth.session import safe_next
-
-    return safe_next(target)
 
 
 def current_patient() -> Patient:

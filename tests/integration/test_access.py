@@ -145,8 +145,9 @@ def test_next_that_leaves_the_site_is_not_followed_by_the_language_switch(client
 @pytest.mark.parametrize("national_id", ["", "123", "1203581234\x00", "not a number"])
 def test_dev_sign_in_refuses_an_unknown_or_malformed_identity_number(client, db, national_id):
     token = client.get("/dev/sign-in").csrf_token()
-    client.post_page("/dev/sign-in", {"csrf_token": token, "national_id": national_id},
-                     status=404)
+    page = client.post_page("/dev/sign-in", {"csrf_token": token, "national_id": national_id})
+    assert page.one("#national_id-error").get_text(strip=True)
+    assert page.one('.error-summary a[href="#national_id"]')
     assert location_path(client.raw.get("/patient/")) == "/sign-in"
 
 
