@@ -7,7 +7,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from stdnum.no import fodselsnummer
+from stdnum.no import fodselsnummer, orgnr
 
 from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
 from portal.pathway.models import Pathway, Patient, Touchpoint
@@ -26,11 +26,20 @@ def national_id(birth: str = "120358") -> str:
             return number
 
 
+def org_number() -> str:
+    """A valid organisation number (Enhetsregisteret check digit), unique per call."""
+    while True:
+        base = f"9{next(_serial):07d}"
+        valid = [base + str(d) for d in range(10) if orgnr.is_valid(base + str(d))]
+        if valid:  # some bases have no valid check digit: take the next
+            return valid[0]
+
+
 def organisations(session: Session) -> tuple[Organisation, Organisation]:
     hospital = Organisation(kind=OrganisationKind.HOSPITAL_TRUST, name="Test HF",
-                            org_number=f"9{next(_serial):08d}")
+                            org_number=org_number())
     municipality = Organisation(kind=OrganisationKind.MUNICIPALITY, name="Testkommune",
-                                org_number=f"8{next(_serial):08d}",
+                                org_number=org_number(),
                                 municipality_number=f"{next(_serial) % 10000:04d}")
     session.add_all([hospital, municipality])
     session.add(ContactPoint(organisation=municipality, role="kreftkoordinator",

@@ -4,7 +4,9 @@ from datetime import time
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Time
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from stdnum.exceptions import ValidationError
+from stdnum.no import orgnr
 
 from portal.db import Base
 
@@ -37,6 +39,21 @@ class Organisation(Base):
     contact_points: Mapped[list[ContactPoint]] = relationship(
         back_populates="organisation", order_by="ContactPoint.id"
     )
+
+    @validates("org_number")
+    def _valid_org_number(self, _key: str, value: str) -> str:
+        """Enhetsregisteret numbers carry a check digit: a mistyped one is refused."""
+        try:
+            number: str = orgnr.validate(value)
+        except ValidationError:
+            raise ValueError(f"{value!r} is not a valid organisation number.") from None
+        return number
+
+    @validates("municipality_number")
+    def _valid_municipality_number(self, _key: str, value: str | None) -> str | None:
+        if value is not None and not (len(value) == 4 and value.isdigit()):
+            raise ValueError(f"{value!r} is not a four-digit municipality number.")
+        return value
 
 
 class ContactPoint(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.contacts.models import Organisation
 from portal.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,11 @@ class Patient(Base):
     pathways: Mapped[list[Pathway]] = relationship(
         back_populates="patient", order_by="Pathway.diagnosis_date"
     )
+
+    @validates("national_id")
+    def _valid_national_id(self, _key: str, value: str) -> str:
+        """Only a number with valid check digits is ever stored (InvalidIdentityNumber)."""
+        return identity.normalise(value)
 
     @property
     def full_name(self) -> str:

@@ -137,3 +137,20 @@ def test_masked_shows_only_the_first_six_digits(number: str, shown: str) -> None
     assert result == shown
     assert number[6:] not in result
     assert sum(c.isdigit() for c in result) == 6
+
+
+def test_a_patient_is_never_stored_with_an_invalid_identity_number() -> None:
+    from portal.pathway.models import Patient
+
+    with pytest.raises(InvalidIdentityNumber):
+        Patient(national_id="12035812325", given_name="A", family_name="B")
+    assert Patient(national_id="120358 12324", given_name="A",
+                   family_name="B").national_id == "12035812324"
+
+
+@pytest.mark.parametrize("number", ["983974725", "12345678", "98397472X"])
+def test_an_organisation_is_never_stored_with_an_invalid_number(number: str) -> None:
+    from portal.contacts.models import Organisation
+
+    with pytest.raises(ValueError, match="organisation number"):
+        Organisation(kind="hospital_trust", name="X", org_number=number)
