@@ -23,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
 PATIENT = "patient"
+#: Every rule an endpoint may declare (a test checks each endpoint uses one of these).
 ACCESS_RULES = (PUBLIC, PATIENT)
 
 #: The largest id an INTEGER primary key holds (PostgreSQL int4; SQLite refuses larger binds).

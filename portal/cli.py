@@ -11,12 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from portal.settings import Settings
-
-
-def _settings() -> Settings:
-    found: Settings = current_app.extensions["portal.settings"]
-    return found
+from portal.settings import current as current_settings
 
 
 def register_commands(app: Flask) -> None:
@@ -35,7 +30,7 @@ def db_group() -> None:
 def db_upgrade(revision: str) -> None:
     from portal import migrations
 
-    migrations.upgrade(_settings().resolved_database_url, revision)
+    migrations.upgrade(current_settings().resolved_database_url, revision)
     click.echo(f"Database is at {revision}.")
 
 
@@ -44,7 +39,7 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     from portal import migrations
 
-    migrations.downgrade(_settings().resolved_database_url, revision)
+    migrations.downgrade(current_settings().resolved_database_url, revision)
 
 
 @click.command("demo", help="Migrate, load the demo personas and serve the portal for trying out.")
@@ -56,7 +51,7 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     from portal import demo, migrations
     from portal.db import session_scope
 
-    settings = _settings()
+    settings = current_settings()
     if settings.is_production:
         raise click.ClickException("The demo is not available in production mode.")
     migrations.upgrade(settings.resolved_database_url)

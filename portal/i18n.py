@@ -7,13 +7,14 @@ catalogs for nn and en). Completeness of every catalog is checked by the tests.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access
 from portal.resources import resource_dir
 from portal.settings import SUPPORTED_LOCALES
+from portal.settings import current as current_settings
 
 #: Names of the languages, each in its own language (shown in the switcher).
 LANGUAGE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
@@ -35,7 +36,7 @@ def select_locale() -> str:
     best = request.accept_languages.best_match([*SUPPORTED_LOCALES, "no"])
     if best == "no":
         best = "nb"
-    return best or current_app.extensions["portal.settings"].default_locale
+    return best or current_settings().default_locale
 
 
 def q_(text: str | None) -> str:

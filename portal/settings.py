@@ -19,6 +19,14 @@ DEVELOPMENT_SECRET = "development-secret-not-for-production"  # noqa: S105 (a kn
 SUPPORTED_LOCALES = ("nb", "nn", "en")
 
 
+def current() -> Settings:
+    """The running app's settings (``create_app`` stores them on the app)."""
+    from flask import current_app
+
+    found: Settings = current_app.extensions["portal.settings"]
+    return found
+
+
 class SettingsError(ValueError):
     """A setting is missing, malformed, or unsafe for the chosen mode."""
 

@@ -6,9 +6,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
+
+from portal.settings import current as current_settings
 
 #: However active, a sign-in lasts at most this long.
 MAX_SESSION_SECONDS = 12 * 60 * 60
@@ -46,7 +48,7 @@ def load_principal() -> None:
     data = session.get("principal")
     if not data:
         return
-    idle_limit = current_app.extensions["portal.settings"].session_idle_minutes * 60
+    idle_limit = current_settings().session_idle_minutes * 60
     now = int(time.time())
     if now - int(session.get("signed_in_at", 0)) > MAX_SESSION_SECONDS:
         sign_out()

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access
 from portal.auth.session import safe_next, sign_out
+from portal.settings import current as current_settings
 
 bp = Blueprint("auth", __name__)
 
@@ -12,12 +13,11 @@ bp = Blueprint("auth", __name__)
 @bp.get("/sign-in")
 @access.public
 def sign_in() -> str:
-    settings = current_app.extensions["portal.settings"]
     return render_template(
         "auth/sign_in.html",
         next=safe_next(request.args.get("next")),
         expired=request.args.get("expired") == "1" and "principal" not in session,
-        dev_login=settings.dev_login,
+        dev_login=current_settings().dev_login,
     )
 
 

@@ -15,7 +15,7 @@ class Patient(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Fødselsnummer or D-nummer, validated (11 digits). Never shown in full outside the
-    #: patient's own pages and the clinician summary: use ``masked_national_id``.
+    #: patient's own pages and the clinician summary: use ``identity.masked``.
     national_id: Mapped[str] = mapped_column(String(11), unique=True)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
@@ -35,10 +35,6 @@ class Patient(Base):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
-
-    @property
-    def masked_national_id(self) -> str:
-        return identity.masked(self.national_id)
 
     @property
     def current_pathway(self) -> Pathway | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,14 +23,9 @@ from portal.questionnaire import definition as definitions
 from portal.questionnaire import operations
 from portal.questionnaire.definition import Definition
 from portal.questionnaire.models import Response
-from portal.settings import Settings
+from portal.settings import current as current_settings
 
 QUESTIONNAIRE_ID = "needs"
-
-
-def settings() -> Settings:
-    found: Settings = current_app.extensions["portal.settings"]
-    return found
 
 
 def now() -> datetime:
@@ -38,7 +33,7 @@ def now() -> datetime:
 
 
 def today() -> date:
-    return now().astimezone(ZoneInfo(settings().display_timezone)).date()
+    return now().astimezone(ZoneInfo(current_settings().display_timezone)).date()
 
 
 @dataclass
@@ -74,7 +69,7 @@ def questionnaire_context(touchpoint_id: int, lock: bool = False) -> Questionnai
     return QuestionnaireContext(
         patient=current_patient(),
         touchpoint=touchpoint,
-        status=status(touchpoint, response, settings(), today()),
+        status=status(touchpoint, response, current_settings(), today()),
         definition=definition,
         response=response,
     )
@@ -110,4 +105,5 @@ def pathway_statuses(patient: Patient) -> list[TouchpointStatus]:
             .options(selectinload(Response.submissions))
         )
     }
-    return [status(t, responses.get(t.id), settings(), today()) for t in pathway.touchpoints]
+    settings = current_settings()
+    return [status(t, responses.get(t.id), settings, today()) for t in pathway.touchpoints]

@@ -16,18 +16,13 @@ from portal.patient.flow import (
     now,
     pathway_statuses,
     questionnaire_context,
-    settings,
 )
 from portal.questionnaire import definition as definitions
 from portal.questionnaire import operations
 from portal.questionnaire.forms import cleaned_values, page_form
-from portal.questionnaire.scoring import assess
+from portal.questionnaire.scoring import acute_risk
 
 bp = Blueprint("patient", __name__, url_prefix="/patient")
-
-#: Where each button on a step leads.
-ACTIONS = ("next", "back", "later", "review")
-
 
 @bp.get("/")
 @access.patient
@@ -73,8 +68,8 @@ def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
         return _after_save(context, number, request.form.get("action", "next"))
     # Another field's error must not lose a sign of acute risk: the flag is kept now, the rest
     # of the page when the patient corrects it.
-    said_yes = any(request.form.get(q.id) == "yes" for q in page.questions if q.safety)
-    if request.method == "POST" and not form.csrf_token.errors and said_yes:
+    if (request.method == "POST" and not form.csrf_token.errors
+            and acute_risk(page.questions, request.form)):
         operations.mark_urgent(ensure_response(context), now())
     return render_template("patient/step.html", context=context, page=page, number=number,
                            form=form, from_review=request.args.get("from") == "review",
@@ -107,9 +102,7 @@ def review(touchpoint_id: int) -> str | WerkzeugResponse:
     context = questionnaire_context(touchpoint_id)
     if context.response is None:
         return redirect(url_for(".resume", touchpoint_id=touchpoint_id))
-    return render_template("patient/review.html", context=context,
-                           assessment=assess(context.definition, context.answers,
-                                             settings().high_strain_threshold))
+    return render_template("patient/review.html", context=context)
 
 
 @bp.post("/touchpoints/<int:touchpoint_id>/submit")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from portal.pathway.models import Touchpoint
 from portal.questionnaire.definition import Definition, Page
 from portal.questionnaire.models import Answer, Response, Submission
+from portal.questionnaire.scoring import acute_risk
 
 
 def find_response(session: Session, touchpoint: Touchpoint) -> Response | None:
@@ -63,8 +64,8 @@ def save_page(
             answer.value = value
             answer.answered_at = now
             changed = True
-        if question.safety and value == "yes":
-            mark_urgent(response, now)
+    if acute_risk(page.questions, values):
+        mark_urgent(response, now)
     if changed:
         response.revision += 1
         response.updated_at = now

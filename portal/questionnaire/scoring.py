@@ -7,11 +7,11 @@ talk about, and the agenda.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from portal.questionnaire.definition import CONCERN_LEVEL, Definition
+from portal.questionnaire.definition import CONCERN_LEVEL, Definition, Question
 
 HIGH_CONCERN = ("quite_a_bit", "very_much")
 
@@ -31,8 +31,13 @@ class Assessment:
     keep_private: tuple[str, ...]
 
 
+def acute_risk(questions: Iterable[Question], answers: Mapping[str, Any]) -> bool:
+    """A yes to any safety question among ``questions``: the one rule for "urgent"."""
+    return any(q.safety and answers.get(q.id) == "yes" for q in questions)
+
+
 def is_urgent(definition: Definition, answers: Mapping[str, Any]) -> bool:
-    return any(answers.get(q.id) == "yes" for q in definition.safety_questions)
+    return acute_risk(definition.safety_questions, answers)
 
 
 def concern_level(definition: Definition, answers: Mapping[str, Any], topic_id: str) -> int | None:
