@@ -17,6 +17,18 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The Nu HTML Checker (Java) for tests/integration/test_html_valid.py.
+if ! command -v java >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+fi
+if [ ! -f tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  if command -v npm >/dev/null; then
+    npm install --prefix tests/.tools --no-audit --no-fund --silent vnu-jar@26.9.27 >/dev/null
+  else
+    echo "npm is not installed: the HTML validity test will be skipped."
+  fi
+fi
+
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -1,0 +1,70 @@
+"""Every kind of page is valid HTML, judged by the Nu HTML Checker (vnu.jar, installed by
+tests/run.sh with npm). One checker run for all pages keeps it to a couple of seconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+from tests.helpers import PortalClient
+from tests.integration import journey
+
+ROOT = Path(__file__).resolve().parents[2]
+VNU = Path(os.environ.get("PORTAL_VNU_JAR",
+                          ROOT / "tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar"))
+
+
+def _pages(client: PortalClient, db) -> dict[str, str]:
+    """The HTML of every kind of page and state a patient can reach."""
+    pages: dict[str, str] = {}
+
+    def keep(name: str, url: str, status: int = 200) -> None:
+        pages[name] = client.get(url, status=status).response.get_data(as_text=True)
+
+    keep("start", "/")
+    keep("sign-in", "/sign-in")
+    keep("dev-sign-in", "/dev/sign-in")
+    keep("not-found", "/no-such-page", status=404)
+    person, tp = journey.signed_in_patient(client, db)
+    keep("home-before", "/patient/")
+    for number, page in enumerate(journey.needs().pages, start=1):
+        keep(f"step-{number}-{page.id}", journey.step_url(tp, number))
+        journey.answer(client, tp, number, journey.ANSWERS.get(page.id, {}))
+    url = journey.step_url(tp, "work")
+    errors = client.post_page(url, journey.fill_step(client, url, {"work_note": "x" * 2001}))
+    pages["step-with-errors"] = errors.response.get_data(as_text=True)
+    keep("review", journey.touchpoint_url(tp, "review"))
+    journey.submit(client, tp)
+    keep("receipt", journey.touchpoint_url(tp, "receipt"))
+    keep("home-after", "/patient/")
+    upcoming = journey.touchpoint_id(person, 3)
+    keep("not-open", journey.touchpoint_url(upcoming, "questionnaire"))
+    other = factories.patient(db, diagnosed_days_ago=5)
+    keep("other-patient", journey.touchpoint_url(journey.touchpoint_id(other, 1), "review"),
+         status=404)
+    return pages
+
+
+@pytest.mark.skipif(not VNU.exists(), reason=f"the Nu HTML Checker is not installed at {VNU} "
+                    "(bash tests/run.sh installs it with npm)")
+@pytest.mark.skipif(shutil.which("java") is None, reason="Java is needed for the Nu HTML Checker")
+def test_every_page_is_valid_html(client: PortalClient, db, tmp_path: Path) -> None:
+    files = []
+    for name, html in _pages(client, db).items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        files.append(str(path))
+    assert len(files) >= 30
+    result = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--stdout", *files],
+                            capture_output=True, text=True, timeout=120, check=False)
+    messages = json.loads(result.stdout)["messages"]
+    problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+                for m in messages if m["type"] == "error"
+                or m.get("subType") == "warning"]
+    assert not problems, "\n".join(problems)
