@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.access import current_patient, load_own_touchpoint
+from portal.contacts.models import Organisation
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.status import TouchpointStatus, status
@@ -92,7 +93,11 @@ def pathway_statuses(patient: Patient) -> list[TouchpointStatus]:
         .where(Pathway.patient_id == patient.id)
         .order_by(Pathway.diagnosis_date.desc(), Pathway.id.desc())
         .limit(1)
-        .options(selectinload(Pathway.touchpoints).joinedload(Touchpoint.organisation))
+        .options(
+            selectinload(Pathway.touchpoints)
+            .joinedload(Touchpoint.organisation)
+            .selectinload(Organisation.contact_points)
+        )
     )
     if pathway is None:
         return []

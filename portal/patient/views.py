@@ -30,8 +30,11 @@ def home() -> str:
     patient = access.current_patient()
     statuses = pathway_statuses(patient)
     focus = next((s for s in statuses if s.editable), None)
+    # Whom to call: the organisation of the open touchpoint, else of the next one to come.
+    ahead = [s for s in statuses if s.state not in ("held", "declined")]
+    contact = focus or (ahead[0] if ahead else statuses[-1] if statuses else None)
     return render_template("patient/home.html", patient=patient, statuses=statuses, focus=focus,
-                           questionnaire=definitions.latest(QUESTIONNAIRE_ID))
+                           contact=contact, questionnaire=definitions.latest(QUESTIONNAIRE_ID))
 
 
 @bp.get("/touchpoints/<int:touchpoint_id>/questionnaire")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_time
 
+from tests import factories
 from tests.helpers import Page, PortalClient
 from tests.integration import journey
 from tests.integration.journey import (
@@ -358,3 +359,20 @@ def test_a_yes_marks_the_response_urgent_even_when_another_field_has_an_error(cl
     response = response_of(db, tp)
     assert response is not None
     assert response.urgent_at is not None
+
+
+def test_home_shows_whom_to_call_before_the_timeline(client, db):
+    signed_in_patient(client, db)
+    home = client.get("/patient/")
+    call = home.one(f'main a[href="tel:{CONTACT_PHONE}"]')
+    timeline = home.one("ol.timeline")
+    assert call.find_next("ol", class_="timeline") is timeline  # the phone number comes first
+    assert home.text(".contact .contact__name") == CONTACT_NAME
+
+
+def test_home_shows_whom_to_call_when_no_touchpoint_is_open(client, db):
+    person = factories.patient(db, diagnosed_days_ago=200, held=(1, 2))
+    client.sign_in(person.national_id)
+    home = client.get("/patient/")
+    assert not home.select(".focus")
+    assert home.one(f'main a[href="tel:{CONTACT_PHONE}"]')
