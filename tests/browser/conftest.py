@@ -25,14 +25,15 @@ from tests.conftest import TEST_SECRET, _empty_all_tables
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip (with the reason) every browser test when the system Chromium is not installed."""
-    if Path(CHROMIUM).exists():
-        return
-    skip = pytest.mark.skip(reason=NO_CHROMIUM)
+    """Mark every test in this folder ``browser``, and skip it (with the reason) when the system
+    Chromium is not installed."""
     here = Path(__file__).parent
+    missing = not Path(CHROMIUM).exists()
     for item in items:
         if here in Path(str(item.path)).parents:
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.browser)
+            if missing:
+                item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 
 @pytest.fixture(scope="session")

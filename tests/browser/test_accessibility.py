@@ -4,16 +4,12 @@ and the language switcher (with axe in each language)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import (
-    CHROMIUM,
     MIN_TARGET,
-    NO_CHROMIUM,
     check_axe,
     check_touch_targets,
     group,
@@ -24,11 +20,6 @@ from tests.browser.support import (
     tap_choice,
     touchpoint_path,
 )
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=NO_CHROMIUM),
-]
 
 FOCUSED = """() => {
   const el = document.activeElement;

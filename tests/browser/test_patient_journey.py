@@ -8,15 +8,11 @@ answer kept, finishes, changes one answer from the review page, submits and read
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.support import (
-    CHROMIUM,
-    NO_CHROMIUM,
     TOTAL_STEPS,
     Watch,
     action,
@@ -32,11 +28,6 @@ from tests.browser.support import (
     tap_choice,
     touchpoint_path,
 )
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=NO_CHROMIUM),
-]
 
 TALK = "Jeg vil gjerne snakke om dette i samtalen"
 NOTE = "Vil du skrive noe mer om dette?"
