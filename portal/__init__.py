@@ -72,6 +72,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.register_blueprint(dev_bp)
 
+    # Every questionnaire definition is loaded and validated now: a malformed or changed
+    # published file stops the start, not a patient's first request.
+    from portal.questionnaire.definition import registry
+
+    registry()
+
     from portal.cli import register_commands
 
     register_commands(app)

@@ -91,3 +91,20 @@ def test_production_sign_in_page_offers_no_demo_persons(production_app):
 def test_a_valid_production_configuration_starts(production_app):
     assert production_app.config["SESSION_COOKIE_SECURE"] is True
     assert production_app.extensions["portal.settings"].is_production
+
+
+def test_a_broken_questionnaire_definition_stops_the_start(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.questionnaire import definition
+
+    shipped = definition.DEFINITIONS_DIR / "needs-1.toml"
+    (tmp_path / "needs-1.toml").write_text(shipped.read_text() + "\n# edited after publishing\n")
+    monkeypatch.setattr(definition, "DEFINITIONS_DIR", tmp_path)
+    definition.registry.cache_clear()
+    try:
+        with pytest.raises(definition.DefinitionError, match="has changed since it was published"):
+            create_app(settings)
+    finally:
+        monkeypatch.undo()
+        definition.registry.cache_clear()
