@@ -61,16 +61,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.patient.views import bp as patient_bp
     from portal.public.views import bp as public_bp
+    from portal.relatives.views import bp as relatives_bp
+    from portal.staff.views import bp as staff_bp
 
     app.before_request(auth_session.load_principal)
     app.before_request(access.enforce)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(patient_bp)
-    if settings.dev_login:
-        from portal.auth.dev import bp as dev_bp
+    app.register_blueprint(relatives_bp)
+    app.register_blueprint(staff_bp)
+    if settings.dev_idp and not settings.is_production:  # settings.check refuses it too
+        from portal.auth import devidp
 
-        app.register_blueprint(dev_bp)
+        devidp.init_app(app)
+        csrf.exempt(devidp.token)
 
     # Every questionnaire definition is loaded and validated now: a malformed or changed
     # published file stops the start, not a patient's first request.

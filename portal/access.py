@@ -1,36 +1,53 @@
 """Who may call what. Every endpoint declares it; anything undeclared is refused.
 
-``@public`` pages need nobody signed in; ``@patient`` pages need a signed-in patient. Loaders
-answer 404 for another patient's data, so its existence is not revealed.
+``@public`` pages need nobody signed in; ``@patient`` a signed-in patient; ``@relative`` a
+signed-in relative; ``@staff(role, ...)`` a signed-in staff member with one of the roles (any
+staff role when none is named); ``@administrator`` an organisation's administrator. A principal
+of another kind, or without the role, gets a 404, as does anything else they may not know
+exists. Loaders below answer 404 for objects outside the caller's reach.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal.auth.session import current_principal, safe_next
+from portal.auth.session import PATIENT, RELATIVE, STAFF, current_principal, safe_next
 from portal.contacts.models import Organisation
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
+from portal.relatives.models import Relative, RelativeLink
+from portal.staff.models import StaffMember, StaffRole
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
-PATIENT = "patient"
-#: Every rule an endpoint may declare (a test checks each endpoint uses one of these).
-ACCESS_RULES = (PUBLIC, PATIENT)
+#: Every kind of rule an endpoint may declare (a test checks each endpoint uses one of these).
+ACCESS_KINDS = (PUBLIC, PATIENT, RELATIVE, STAFF)
 
 #: The largest id an INTEGER primary key holds (PostgreSQL int4; SQLite refuses larger binds).
 MAX_ID = 2**31 - 1
 
 
-def _declare(rule: str) -> Callable[[F], F]:
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    #: For staff: any one of these roles lets them in.
+    roles: frozenset[StaffRole] = frozenset()
+
+    def __str__(self) -> str:
+        if self.roles:
+            return f"{self.kind}({', '.join(sorted(self.roles))})"
+        return self.kind
+
+
+def _declare(rule: Rule) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         view.access_rule = rule  # type: ignore[attr-defined]
         return view
@@ -38,18 +55,27 @@ def _declare(rule: str) -> Callable[[F], F]:
     return decorator
 
 
-public = _declare(PUBLIC)
-patient = _declare(PATIENT)
+public = _declare(Rule(PUBLIC))
+patient = _declare(Rule(PATIENT))
+relative = _declare(Rule(RELATIVE))
 
 
-def access_rule(endpoint: str | None, app: Flask | None = None) -> str | None:
+def staff(*roles: StaffRole) -> Callable[[F], F]:
+    return _declare(Rule(STAFF, frozenset(roles or StaffRole)))
+
+
+administrator = staff(StaffRole.ADMINISTRATOR)
+
+
+def access_rule(endpoint: str | None, app: Flask | None = None) -> Rule | None:
     app = app or current_app
     if endpoint is None:
         return None
     if endpoint == "static":
-        return PUBLIC
+        return Rule(PUBLIC)
     view = app.view_functions.get(endpoint)
-    return getattr(view, "access_rule", None)
+    rule = getattr(view, "access_rule", None)
+    return rule if isinstance(rule, Rule) else None
 
 
 def enforce() -> WerkzeugResponse | None:
@@ -57,24 +83,34 @@ def enforce() -> WerkzeugResponse | None:
     if request.endpoint is None:
         return None  # no route matched: Flask answers 404/405 itself
     rule = access_rule(request.endpoint)
-    if rule == PUBLIC:
+    if rule is None:
+        current_app.logger.error("Endpoint %s declares no access rule: refused.",
+                                 request.endpoint)
+        abort(404)
+    if rule.kind == PUBLIC:
         return None
-    if rule == PATIENT:
-        principal = current_principal()
-        if principal is not None and principal.kind == PATIENT:
-            return None
-        target = request.full_path if request.method == "GET" else request.referrer
-        sender = g.get("expired_sender")
-        if sender is not None and sender.kind == PATIENT:
-            # Keep what was typed; the same page shows it after signing in again.
-            from portal.patient import drafts
+    principal = current_principal()
+    if principal is None:
+        return _to_sign_in(rule)
+    if principal.kind != rule.kind:
+        abort(404)
+    if rule.kind == STAFF and not (current_staff().roles & rule.roles):
+        abort(404)
+    return None
 
-            drafts.keep(sender.subject_id, request.path, request.form)
-            target = request.path
-        expired = 1 if g.get("session_expired") else None
-        return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired))
-    current_app.logger.error("Endpoint %s declares no access rule: refused.", request.endpoint)
-    abort(404)
+
+def _to_sign_in(rule: Rule) -> WerkzeugResponse:
+    target = request.full_path if request.method == "GET" else request.referrer
+    sender = g.get("expired_sender")
+    if sender is not None and sender.kind == PATIENT and rule.kind == PATIENT:
+        # Keep what was typed; the same page shows it after signing in again.
+        from portal.patient import drafts
+
+        drafts.keep(sender.subject_id, request.path, request.form)
+        target = request.path
+    expired = 1 if g.get("session_expired") else None
+    return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired,
+                            staff=1 if rule.kind == STAFF else None))
 
 
 def current_patient() -> Patient:
@@ -99,8 +135,7 @@ def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
     ``lock`` takes a row lock (PostgreSQL) so concurrent writes to one response are serialised.
     """
     patient_ = current_patient()
-    if not 0 < touchpoint_id <= MAX_ID:
-        abort(404)  # larger than any id the database can hold: the query itself would fail
+    _valid_id(touchpoint_id)  # larger than any id the database holds: the query would fail
     query = (
         select(Touchpoint)
         .join(Pathway)
@@ -113,6 +148,72 @@ def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
     if lock:
         query = query.with_for_update(of=Touchpoint)
     found = db_session().scalar(query)
+    if found is None:
+        abort(404)
+    return found
+
+
+def current_staff() -> StaffMember:
+    """The signed-in staff member with their organisation, once per request; 404 if inactive."""
+    if "staff" in g:
+        cached: StaffMember = g.staff
+        return cached
+    principal = current_principal()
+    if principal is None or principal.kind != STAFF:
+        abort(404)
+    found = db_session().scalar(
+        select(StaffMember).where(StaffMember.id == principal.subject_id)
+        .options(joinedload(StaffMember.organisation))
+    )
+    if found is None or not found.active:
+        abort(404)
+    g.staff = found
+    return found
+
+
+def current_relative() -> Relative:
+    if "relative" in g:
+        cached: Relative = g.relative
+        return cached
+    principal = current_principal()
+    if principal is None or principal.kind != RELATIVE:
+        abort(404)
+    found = db_session().get(Relative, principal.subject_id)
+    if found is None:
+        abort(404)
+    g.relative = found
+    return found
+
+
+def _valid_id(value: int) -> int:
+    if not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
+
+def load_staff_patient(patient_id: int) -> Patient:
+    """A patient whose pathway the staff member's organisation takes part in, or 404."""
+    organisation_id = current_staff().organisation_id
+    found = db_session().scalar(
+        select(Patient).join(Pathway)
+        .where(Patient.id == _valid_id(patient_id),
+               or_(Pathway.hospital_id == organisation_id,
+                   Pathway.municipality_id == organisation_id))
+        .limit(1)
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def load_relative_patient(patient_id: int) -> Patient:
+    """A patient who has let the signed-in relative in (accepted, not withdrawn), or 404."""
+    found = db_session().scalar(
+        select(Patient).join(RelativeLink, RelativeLink.patient_id == Patient.id)
+        .where(Patient.id == _valid_id(patient_id),
+               RelativeLink.relative_id == current_relative().id,
+               RelativeLink.accepted_at.is_not(None), RelativeLink.withdrawn_at.is_(None))
+    )
     if found is None:
         abort(404)
     return found

@@ -75,7 +75,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             # A POST takes SQLite's write lock up front, so two concurrent writes to the same
             # response wait for each other instead of failing with "database is locked".
             # PostgreSQL gets the same guarantee from SELECT ... FOR UPDATE (access.py).
-            writing = has_request_context() and request.method == "POST"
+            writing = has_request_context() and (request.method == "POST"
+                                                 or bool(g.get("write_lock")))
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
     return engine
 

@@ -18,6 +18,8 @@ from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.rules import WINDOW_RULES, Place
 from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Answer, Response, Submission
+from portal.relatives.models import Relative, RelativeLink
+from portal.staff.models import StaffMember
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,54 @@ PERSONAS = (
     Persona("44068511280", "Per", "Berg",
             "Has a D-number; started the questionnaire for the municipality and stopped midway.",
             diagnosed_days_ago=98, touchpoint1_held=True, touchpoint2_stopped_at_page=6),
+)
+
+
+
+@dataclass(frozen=True)
+class RelativePersona:
+    national_id: str
+    given_name: str
+    family_name: str
+    description: str
+    #: The patient who invited them, and how the patient describes them.
+    patient_national_id: str
+    relation: str
+
+
+RELATIVES = (
+    RelativePersona("28048310046", "Liv", "Nordmann",
+                    "Kari Nordmann's daughter; Kari has let her in.",
+                    patient_national_id="12035812324", relation="datter"),
+)
+
+
+@dataclass(frozen=True)
+class StaffPersona:
+    national_id: str
+    given_name: str
+    family_name: str
+    description: str
+    hpr_number: str | None
+    title: str
+    org_number: str
+    clinician: bool = True
+    administrator: bool = False
+
+
+HOSPITAL_ORG_NUMBER = "983974724"
+BERGEN_ORG_NUMBER = "964338531"
+
+STAFF = (
+    StaffPersona("15077910015", "Hilde", "Vik", "Cancer nurse at the hospital (Helse Bergen HF).",
+                 hpr_number="9144889", title="kreftsykepleier", org_number=HOSPITAL_ORG_NUMBER),
+    StaffPersona("02029010075", "Anne", "Lie",
+                 "Municipal cancer coordinator (Bergen kommune).",
+                 hpr_number="7654321", title="kreftkoordinator", org_number=BERGEN_ORG_NUMBER),
+    StaffPersona("11096510057", "Trond", "Aas",
+                 "Administrator at the hospital; follows up the access log.",
+                 hpr_number=None, title="systemansvarlig", org_number=HOSPITAL_ORG_NUMBER,
+                 clinician=False, administrator=True),
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -126,7 +176,46 @@ def load(session: Session, today: date | None = None, reset: bool = False) -> li
             response.current_page = persona.touchpoint2_stopped_at_page
         patients.append(patient)
     session.flush()
+    _relatives(session, reset)
+    _staff(session, (hospital, bergen, askoy))
     return patients
+
+
+def _relatives(session: Session, reset: bool) -> None:
+    for persona in RELATIVES:
+        relative = session.scalar(select(Relative).where(Relative.national_id ==
+                                                         persona.national_id))
+        if relative is None:
+            relative = Relative(national_id=persona.national_id, given_name=persona.given_name,
+                                family_name=persona.family_name)
+            session.add(relative)
+        patient = session.scalar(select(Patient).where(Patient.national_id ==
+                                                       persona.patient_national_id))
+        if patient is None:
+            continue
+        link = session.scalar(select(RelativeLink).where(RelativeLink.relative == relative,
+                                                         RelativeLink.patient_id == patient.id))
+        if link is None:
+            now = datetime.now(UTC)
+            session.add(RelativeLink(relative=relative, patient=patient,
+                                     relation=persona.relation, accepted_at=now))
+    session.flush()
+
+
+def _staff(session: Session, organisations: tuple[Organisation, ...]) -> None:
+    by_number = {organisation.org_number: organisation for organisation in organisations}
+    for persona in STAFF:
+        organisation = by_number[persona.org_number]
+        found = session.scalar(select(StaffMember).where(
+            StaffMember.national_id == persona.national_id,
+            StaffMember.organisation_id == organisation.id))
+        if found is None:
+            session.add(StaffMember(
+                national_id=persona.national_id, given_name=persona.given_name,
+                family_name=persona.family_name, hpr_number=persona.hpr_number,
+                title=persona.title, organisation=organisation,
+                is_clinician=persona.clinician, is_administrator=persona.administrator))
+    session.flush()
 
 
 def _answered(session: Session, touchpoint: Touchpoint, qid: str, version: int,
@@ -145,6 +234,7 @@ def _answered(session: Session, touchpoint: Touchpoint, qid: str, version: int,
 
 
 def _remove(session: Session, patient: Patient) -> None:
+    session.execute(delete(RelativeLink).where(RelativeLink.patient_id == patient.id))
     for pathway in patient.pathways:
         for touchpoint in pathway.touchpoints:
             response = session.scalar(

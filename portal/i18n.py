@@ -59,21 +59,30 @@ def switch(code: str) -> WerkzeugResponse:
 
     if code in SUPPORTED_LOCALES:
         session["locale"] = code
-        _remember_for_patient(code)
+        _remember_for_principal(code)
     return redirect(safe_next(request.args.get("next")) or url_for("public.index"), code=303)
 
 
-def _remember_for_patient(code: str) -> None:
-    """A signed-in patient's choice is kept for their next sign-in, on any device."""
-    from portal.auth.session import current_principal
+def _remember_for_principal(code: str) -> None:
+    """A signed-in person's choice is kept for their next sign-in, on any device."""
+    from portal.auth.session import PATIENT, RELATIVE, current_principal
     from portal.db import db_session
     from portal.pathway.models import Patient
+    from portal.relatives.models import Relative
+    from portal.staff.models import StaffMember
 
     principal = current_principal()
-    if principal is not None and principal.kind == access.PATIENT:
-        patient = db_session().get(Patient, principal.subject_id)
-        if patient is not None:
-            patient.preferred_locale = code
+    if principal is None:
+        return
+    person: Patient | Relative | StaffMember | None
+    if principal.kind == PATIENT:
+        person = db_session().get(Patient, principal.subject_id)
+    elif principal.kind == RELATIVE:
+        person = db_session().get(Relative, principal.subject_id)
+    else:
+        person = db_session().get(StaffMember, principal.subject_id)
+    if person is not None:
+        person.preferred_locale = code
 
 
 def init_app(app: Flask, default_locale: str, timezone: str) -> None:

@@ -1,11 +1,25 @@
 """Every model, imported in one place for Alembic and the tests."""
 
+from portal.auth.models import SignInSession
 from portal.contacts.models import ContactPoint, Organisation
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.patient.models import ExpiredDraft
 from portal.questionnaire.models import Answer, Response, Submission
+from portal.relatives.models import Relative, RelativeLink
+from portal.staff.models import StaffMember
 
 __all__ = [
-    "Answer", "ContactPoint", "ExpiredDraft", "Organisation", "Pathway", "Patient", "Response",
-    "Submission", "Touchpoint",
+    "Answer",
+    "ContactPoint",
+    "ExpiredDraft",
+    "Organisation",
+    "Pathway",
+    "Patient",
+    "Relative",
+    "RelativeLink",
+    "Response",
+    "SignInSession",
+    "StaffMember",
+    "Submission",
+    "Touchpoint",
 ]

@@ -18,6 +18,9 @@ DEVELOPMENT_SECRET = "development-secret-not-for-production"  # noqa: S105 (a kn
 
 SUPPORTED_LOCALES = ("nb", "nn", "en")
 
+#: The two OpenID Connect profiles: citizens (ID-porten) and health personnel (HelseID).
+PROFILES = ("citizen", "staff")
+
 
 def current() -> Settings:
     """The running app's settings (``create_app`` stores them on the app)."""
@@ -51,16 +54,133 @@ def _int(name: str, raw: str, minimum: int, maximum: int) -> int:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """One OpenID Connect provider as the portal's client sees it (``PORTAL_<PROFILE>_OIDC_*``)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    #: The client's private key (PEM or JWK JSON) for ``private_key_jwt``; never in the repo.
+    private_key: str = ""
+    scopes: str = "openid profile"
+    #: Accepted ``acr`` values; the first is asked for. Empty: no level is required.
+    acr_values: tuple[str, ...] = ()
+    #: Pushed authorization requests: "auto" (when the provider offers them), "required", "off".
+    par: str = "auto"
+    #: DPoP-bound tokens: "auto" (when the provider offers them) or "off".
+    dpop: str = "auto"
+    pid_claim: str = "pid"
+    hpr_claim: str = ""
+    org_claim: str = ""
+
+    @property
+    def auth_method(self) -> str:
+        return "private_key_jwt" if self.private_key else "client_secret_basic"
+
+
+#: Defaults per profile: ID-porten for citizens, HelseID for health personnel.
+OIDC_DEFAULTS: dict[str, dict[str, str]] = {
+    "citizen": {
+        "SCOPES": "openid profile",
+        "ACR_VALUES": "idporten-loa-high",
+        "PAR": "auto",
+        "DPOP": "auto",
+        "PID_CLAIM": "pid",
+        "HPR_CLAIM": "",
+        "ORG_CLAIM": "",
+    },
+    "staff": {
+        "SCOPES": "openid profile helseid://scopes/identity/pid "
+                  "helseid://scopes/identity/security_level helseid://scopes/hpr/hpr_number",
+        "ACR_VALUES": "",
+        "PAR": "required",
+        "DPOP": "auto",
+        "PID_CLAIM": "helseid://claims/identity/pid",
+        "HPR_CLAIM": "helseid://claims/hpr/hpr_number",
+        "ORG_CLAIM": "helseid://claims/client/claims/orgnr_parent",
+    },
+}
+
+
+def _read_secret(env: Mapping[str, str], name: str) -> str:
+    """``NAME`` from the environment, or the contents of the file ``NAME_FILE`` points at."""
+    if name in env:
+        return env[name].strip()
+    file_name = f"{name}_FILE"
+    if file_name in env:
+        path = env[file_name]
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise SettingsError(f"{file_name} {path!r} cannot be read ({exc.strerror}).") from None
+    return ""
+
+
+def _oidc(env: Mapping[str, str], profile: str) -> OidcSettings | None:
+    prefix = f"PORTAL_{profile.upper()}_OIDC_"
+    issuer = env.get(prefix + "ISSUER", "").strip().rstrip("/")
+    if not issuer:
+        return None
+    defaults = OIDC_DEFAULTS[profile]
+
+    def get(key: str) -> str:
+        return env.get(prefix + key, defaults.get(key, "")).strip()
+
+    client_id = get("CLIENT_ID")
+    if not client_id:
+        raise SettingsError(f"{prefix}CLIENT_ID must be set when {prefix}ISSUER is.")
+    par, dpop = get("PAR").lower(), get("DPOP").lower()
+    if par not in {"auto", "required", "off"}:
+        raise SettingsError(f"{prefix}PAR must be auto, required or off, not {par!r}.")
+    if dpop not in {"auto", "off"}:
+        raise SettingsError(f"{prefix}DPOP must be auto or off, not {dpop!r}.")
+    oidc = OidcSettings(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=_read_secret(env, prefix + "CLIENT_SECRET"),
+        private_key=_read_secret(env, prefix + "PRIVATE_KEY"),
+        scopes=" ".join(get("SCOPES").split()),
+        acr_values=tuple(v for v in get("ACR_VALUES").replace(",", " ").split() if v),
+        par=par,
+        dpop=dpop,
+        pid_claim=get("PID_CLAIM"),
+        hpr_claim=get("HPR_CLAIM"),
+        org_claim=get("ORG_CLAIM"),
+    )
+    if "openid" not in oidc.scopes.split():
+        raise SettingsError(f"{prefix}SCOPES must include openid.")
+    if not (oidc.client_secret or oidc.private_key):
+        raise SettingsError(
+            f"{prefix}CLIENT_SECRET or {prefix}PRIVATE_KEY (or their _FILE forms) must be set."
+        )
+    if profile == "staff" and not oidc.private_key:
+        raise SettingsError(f"{prefix}PRIVATE_KEY must be set: HelseID clients authenticate "
+                            "with private_key_jwt.")
+    return oidc
+
+
+@dataclass(frozen=True)
 class Settings:
     env: Literal["development", "production"] = "development"
     secret_key: str = DEVELOPMENT_SECRET
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     database_url: str = ""
-    #: The development sign-in (persona list). Impossible to enable in production.
-    dev_login: bool = True
+    #: The built-in development identity provider. Impossible to enable in production.
+    dev_idp: bool = True
     secure_cookies: bool = False
-    #: Minutes without a request before a signed-in user is signed out.
-    session_idle_minutes: int = 30
+    #: Minutes without a request before a signed-in citizen (patient, relative) is signed out.
+    citizen_idle_minutes: int = 30
+    #: Minutes without a request before a signed-in staff member is signed out.
+    staff_idle_minutes: int = 15
+    #: However active, a sign-in lasts at most this many hours.
+    session_max_hours: int = 12
+    citizen_oidc: OidcSettings | None = None
+    staff_oidc: OidcSettings | None = None
+    #: Redis for rate limits (shared by every instance); empty: in-memory, per process.
+    redis_url: str = ""
+    #: Flask-Limiter limits per client address.
+    rate_limit_sign_in: str = "20 per minute; 100 per hour"
+    rate_limit_posts: str = "120 per minute"
     default_locale: str = "nb"
     display_timezone: str = "Europe/Oslo"
     #: The questionnaire opens this many days before the touchpoint's window or appointment.
@@ -94,30 +214,33 @@ class Settings:
         if "PORTAL_SECRET_KEY" in env:
             values["secret_key"] = env["PORTAL_SECRET_KEY"]
         elif "PORTAL_SECRET_KEY_FILE" in env:
-            path = env["PORTAL_SECRET_KEY_FILE"]
-            try:
-                values["secret_key"] = Path(path).read_text().strip()
-            except OSError as exc:
-                raise SettingsError(
-                    f"PORTAL_SECRET_KEY_FILE {path!r} cannot be read ({exc.strerror})."
-                ) from None
+            values["secret_key"] = _read_secret(env, "PORTAL_SECRET_KEY")
         if "PORTAL_INSTANCE_PATH" in env:
             values["instance_path"] = Path(env["PORTAL_INSTANCE_PATH"]).resolve()
         if "PORTAL_DATABASE_URL" in env:
             values["database_url"] = env["PORTAL_DATABASE_URL"].strip()
-        # Development sign-in defaults to on only in development mode.
-        default_dev_login = "true" if mode == "development" else "false"
-        values["dev_login"] = _bool(
-            "PORTAL_DEV_LOGIN", env.get("PORTAL_DEV_LOGIN", default_dev_login)
-        )
+        # The development identity provider defaults to on only in development mode.
+        default_dev_idp = "true" if mode == "development" else "false"
+        values["dev_idp"] = _bool("PORTAL_DEV_IDP", env.get("PORTAL_DEV_IDP", default_dev_idp))
         values["secure_cookies"] = _bool(
             "PORTAL_SECURE_COOKIES",
             env.get("PORTAL_SECURE_COOKIES", "true" if mode == "production" else "false"),
         )
-        if "PORTAL_SESSION_IDLE_MINUTES" in env:
-            values["session_idle_minutes"] = _int(
-                "PORTAL_SESSION_IDLE_MINUTES", env["PORTAL_SESSION_IDLE_MINUTES"], 1, 24 * 60
-            )
+        for name, attribute, maximum in (
+            ("PORTAL_CITIZEN_IDLE_MINUTES", "citizen_idle_minutes", 24 * 60),
+            ("PORTAL_STAFF_IDLE_MINUTES", "staff_idle_minutes", 24 * 60),
+            ("PORTAL_SESSION_MAX_HOURS", "session_max_hours", 24),
+        ):
+            if name in env:
+                values[attribute] = _int(name, env[name], 1, maximum)
+        values["citizen_oidc"] = _oidc(env, "citizen")
+        values["staff_oidc"] = _oidc(env, "staff")
+        if "PORTAL_REDIS_URL" in env:
+            values["redis_url"] = env["PORTAL_REDIS_URL"].strip()
+        for name, attribute in (("PORTAL_RATE_LIMIT_SIGN_IN", "rate_limit_sign_in"),
+                                ("PORTAL_RATE_LIMIT_POSTS", "rate_limit_posts")):
+            if name in env:
+                values[attribute] = env[name].strip()
         if "PORTAL_DEFAULT_LOCALE" in env:
             locale = env["PORTAL_DEFAULT_LOCALE"].strip()
             if locale not in SUPPORTED_LOCALES:
@@ -165,9 +288,15 @@ class Settings:
                 "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
-        if self.dev_login:
-            problems.append("PORTAL_DEV_LOGIN must be false: the development sign-in is for "
-                            "development only.")
+        if self.dev_idp:
+            problems.append("PORTAL_DEV_IDP must be false: the built-in identity provider is "
+                            "for development only.")
+        if self.citizen_oidc is None and self.staff_oidc is None:
+            problems.append("PORTAL_CITIZEN_OIDC_ISSUER or PORTAL_STAFF_OIDC_ISSUER must be set: "
+                            "nobody could sign in.")
+        for name, oidc in (("CITIZEN", self.citizen_oidc), ("STAFF", self.staff_oidc)):
+            if oidc is not None and not oidc.issuer.startswith("https://"):
+                problems.append(f"PORTAL_{name}_OIDC_ISSUER must be an https:// address.")
         if not self.secure_cookies:
             problems.append("PORTAL_SECURE_COOKIES must be true: production cookies are sent "
                             "over HTTPS only.")

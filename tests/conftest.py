@@ -40,7 +40,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(env="development", secret_key=TEST_SECRET, instance_path=tmp_path,
-                    database_url=database_url, dev_login=True, secure_cookies=False)
+                    database_url=database_url, dev_idp=True, secure_cookies=False)
 
 
 @pytest.fixture

@@ -2,13 +2,53 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from requests.structures import CaseInsensitiveDict
 from werkzeug.test import TestResponse
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+class WSGIAdapter(requests.adapters.BaseAdapter):
+    """Answers the portal's outgoing HTTP calls (OpenID discovery, token, JWKS) from a WSGI app
+    in this process: the built-in development provider, without a server. Each call runs in a
+    fresh context, so the inner request does not share the outer request's Flask globals."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(self, request: requests.PreparedRequest, *_args: Any,
+             **_kwargs: Any) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        client = self.app.test_client()
+        inner = contextvars.Context().run(
+            client.open, parts.path, query_string=parts.query, method=request.method,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+            data=request.body, base_url=f"{parts.scheme}://{parts.netloc}",
+        )
+        response = requests.Response()
+        response.status_code = inner.status_code
+        response.headers = CaseInsensitiveDict(dict(inner.headers))
+        response._content = inner.get_data()
+        response.url = request.url or ""
+        response.request = request
+        response.encoding = "utf-8"
+        return response
+
+    def close(self) -> None:
+        pass
 
 
 class Page:
@@ -83,6 +123,8 @@ class PortalClient:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.raw: FlaskClient = app.test_client()
+        # The built-in OpenID provider answers the portal's back-channel calls in-process.
+        app.extensions.setdefault("portal.oidc_adapters", {"http://localhost/": WSGIAdapter(app)})
 
     def get(self, url: str, status: int = 200, **kwargs: Any) -> Page:
         response = self.raw.get(url, **kwargs)
@@ -102,6 +144,24 @@ class PortalClient:
         assert response.status_code == status, (url, response.status_code, response.location)
         return check_page(response)
 
-    def sign_in(self, national_id: str) -> None:
-        page = self.get("/dev/sign-in")
-        self.post("/dev/sign-in", {"csrf_token": page.csrf_token(), "national_id": national_id})
+    def sign_in(self, national_id: str, profile: str = "citizen",
+                acr: str = "idporten-loa-high", next_url: str | None = None) -> TestResponse:
+        """Sign in through the built-in OpenID provider, with the portal's real client code."""
+        start = self.raw.get(f"/sign-in/{profile}/start",
+                             query_string={"next": next_url} if next_url else None)
+        assert start.status_code == 303, start.get_data(as_text=True)[:500]
+        provider = path_of(start.location)
+        page = self.get(provider)
+        answer = self.raw.post(provider, data={"csrf_token": page.csrf_token(),
+                                               "national_id": national_id, "acr": acr})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+        callback = self.raw.get(path_of(answer.location))
+        assert callback.status_code in (200, 303, 400, 403), callback.status_code
+        return callback
+
+    def provider_page(self, profile: str = "citizen") -> str:
+        """The built-in provider's sign-in page for a new flow (path and query)."""
+        return path_of(self.raw.get(f"/sign-in/{profile}/start").location)
+
+    def sign_in_staff(self, national_id: str) -> TestResponse:
+        return self.sign_in(national_id, profile="staff")

@@ -29,6 +29,12 @@ if [ ! -f tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
   fi
 fi
 
+# The OpenID Connect provider for the login tests (npm oidc-provider, pinned by its lock file).
+if [ tests/oidc_provider/package-lock.json -nt tests/oidc_provider/node_modules/.package-lock.json ] \
+   && command -v npm >/dev/null; then
+  npm ci --prefix tests/oidc_provider --no-audit --no-fund --silent >/dev/null
+fi
+
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -1,68 +1,128 @@
-"""The signed-in principal in the session cookie, with an idle timeout."""
+"""The signed-in principal: a random session identifier in the cookie, its record on the server,
+and the idle and absolute time limits.
+
+The cookie (signed, HttpOnly, SameSite=Lax, Secure in production) carries the principal, when it
+signed in and when it was last seen, and a random identifier. The server keeps a record per
+sign-in (``SignInSession``): signing out ends it, so a copied cookie is refused afterwards.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import g, request, session
 from flask_wtf.csrf import validate_csrf
+from sqlalchemy import select
 from wtforms.validators import ValidationError
 
+from portal.auth.models import SignInSession
+from portal.db import db_session
 from portal.settings import current as current_settings
 
-#: However active, a sign-in lasts at most this long.
-MAX_SESSION_SECONDS = 12 * 60 * 60
+PATIENT = "patient"
+RELATIVE = "relative"
+STAFF = "staff"
+KINDS = (PATIENT, RELATIVE, STAFF)
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "patient" for now; relatives and staff come with the sign-in issue
+    kind: str  # PATIENT, RELATIVE or STAFF
     subject_id: int
 
 
-def sign_in(principal: Principal) -> None:
-    # A fresh session on sign-in: nothing from before survives (session fixation).
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def sign_in(principal: Principal, profile: str, id_token: str | None = None) -> None:
+    """Start a new session: a new identifier, nothing from before kept but the language."""
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    session["principal"] = {"kind": principal.kind, "id": principal.subject_id}
+    token = secrets.token_urlsafe(32)
+    db_session().add(SignInSession(token_hash=_hash(token), kind=principal.kind,
+                                   subject_id=principal.subject_id, profile=profile,
+                                   id_token=id_token))
+    session["principal"] = {"kind": principal.kind, "id": principal.subject_id, "sid": token}
     session["seen"] = session["signed_in_at"] = int(time.time())
     g.principal = principal
 
 
-def sign_out() -> None:
+def restore_locale(preferred: str | None) -> None:
+    """After sign-in: the language the person chose last time, unless they just chose one."""
+    if preferred and "locale" not in session:
+        session["locale"] = preferred
+
+
+def sign_out() -> SignInSession | None:
+    """End the session here and in the cookie; the ended record (for the provider's logout)."""
+    data = session.get("principal") or {}
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
     g.principal = None
+    record = _record(str(data.get("sid", ""))) if data.get("sid") else None
+    if record is not None and record.ended_at is None:
+        record.ended_at = datetime.now(UTC)
+        return record
+    return None
+
+
+def _record(token: str) -> SignInSession | None:
+    if not token.isascii():
+        return None
+    found: SignInSession | None = db_session().scalar(
+        select(SignInSession).where(SignInSession.token_hash == _hash(token)))
+    return found
+
+
+def idle_limit_seconds(kind: str) -> int:
+    settings = current_settings()
+    minutes = settings.staff_idle_minutes if kind == STAFF else settings.citizen_idle_minutes
+    return minutes * 60
 
 
 def load_principal() -> None:
-    """before_request: the session's principal, unless it has been idle too long."""
+    """before_request: the session's principal, unless it has ended or been idle too long."""
     g.principal = None
     g.session_expired = False
     data = session.get("principal")
-    if not data:
+    if not isinstance(data, dict) or data.get("kind") not in KINDS:
         return
-    idle_limit = current_settings().session_idle_minutes * 60
+    kind = str(data["kind"])
+    if kind == STAFF:
+        # Staff requests write the access log: on SQLite, take the write lock up front (db.py).
+        g.write_lock = True
     now = int(time.time())
-    if now - int(session.get("signed_in_at", 0)) > MAX_SESSION_SECONDS:
+    if now - int(session.get("signed_in_at", 0)) > current_settings().session_max_hours * 3600:
+        g.write_lock = True  # sign_out ends the record (db.py)
         sign_out()
         g.session_expired = True
         return
-    if now - int(session.get("seen", 0)) > idle_limit:
-        g.expired_sender = _genuine_expired_sender(int(data["id"]), str(data["kind"]))
+    if now - int(session.get("seen", 0)) > idle_limit_seconds(kind):
+        g.expired_sender = _genuine_expired_sender(int(data["id"]), kind)
+        g.write_lock = True
         sign_out()
         g.session_expired = True
+        return
+    record = _record(str(data.get("sid", "")))
+    if (record is None or record.ended_at is not None or record.kind != kind
+            or record.subject_id != int(data["id"])):
+        # Signed out elsewhere, or a cookie from before: start again.
+        sign_out()
         return
     # Refresh at most once a minute, so every request does not rewrite the cookie.
     if now - int(session.get("seen", 0)) > 60:
         session["seen"] = now
-    g.principal = Principal(kind=str(data["kind"]), subject_id=int(data["id"]))
+    g.principal = Principal(kind=kind, subject_id=int(data["id"]))
 
 
 def _genuine_expired_sender(subject_id: int, kind: str) -> Principal | None:

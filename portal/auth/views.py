@@ -1,13 +1,24 @@
+"""Sign-in and sign-out pages. The protocol lives in oidc.py; who the person is, in citizen.py and
+staff.py; the session in session.py."""
+
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access
-from portal.auth.session import safe_next, sign_out
-from portal.settings import current as current_settings
+from portal.auth import oidc
+from portal.auth.citizen import sign_in_citizen
+from portal.auth.session import STAFF, current_principal, safe_next, sign_out
+from portal.auth.staff import sign_in_staff
+from portal.pathway import identity
 
 bp = Blueprint("auth", __name__)
+
+PROFILES = ("citizen", "staff")
+#: After signing in, each kind of person starts here unless ``next`` says otherwise.
+HOME = {"patient": "patient.home", "relative": "relative.home", "staff": "staff.home"}
 
 
 @bp.get("/sign-in")
@@ -17,15 +28,65 @@ def sign_in() -> str:
         "auth/sign_in.html",
         next=safe_next(request.args.get("next")),
         expired=request.args.get("expired") == "1" and "principal" not in session,
-        dev_login=current_settings().dev_login,
+        staff_first=request.args.get("staff") == "1",
+        available={p: oidc.settings_for(p) is not None for p in PROFILES},
     )
+
+
+@bp.get("/sign-in/<profile>/start")
+@access.public
+def start(profile: str) -> WerkzeugResponse | tuple[str, int]:
+    if profile not in PROFILES:
+        abort(404)
+    try:
+        url = oidc.begin(profile, safe_next(request.args.get("next")), str(get_locale()))
+    except oidc.SignInFailed as failure:
+        return _failed(failure)
+    return redirect(url, code=303)
+
+
+@bp.get("/sign-in/<profile>/callback")
+@access.public
+def callback(profile: str) -> WerkzeugResponse | tuple[str, int]:
+    if profile not in PROFILES:
+        abort(404)
+    try:
+        signed_in, next_url = oidc.complete(profile, request.args.to_dict())
+        oidc_settings = signed_in.settings
+        pid = identity.normalise(str(signed_in.claims.get(oidc_settings.pid_claim, "")))
+    except oidc.SignInFailed as failure:
+        return _failed(failure)
+    except identity.InvalidIdentityNumber:
+        return _failed(oidc.SignInFailed("identity", "no valid pid"))
+    if profile == STAFF:
+        if sign_in_staff(pid, signed_in.claims, oidc_settings, signed_in.id_token) is None:
+            return render_template("auth/no_staff_access.html"), 403
+    elif sign_in_citizen(pid, signed_in.id_token) is None:
+        return render_template("auth/no_pathway.html"), 200
+    principal = current_principal()
+    home = url_for(HOME[principal.kind]) if principal else url_for("public.index")
+    return redirect(next_url or home, code=303)
+
+
+def _failed(failure: oidc.SignInFailed) -> tuple[str, int]:
+    from flask import current_app
+
+    current_app.logger.info("Sign-in failed: %s", failure)
+    status = {"cancelled": 200, "unavailable": 503}.get(failure.reason, 400)
+    return render_template("auth/failed.html", reason=failure.reason), status
 
 
 @bp.post("/sign-out")
 @access.public
 def sign_out_view() -> WerkzeugResponse:
-    sign_out()
-    return redirect(url_for("auth.signed_out"), code=303)
+    ended = sign_out()
+    after = url_for("auth.signed_out", _external=True)
+    if ended is not None:
+        at_provider = oidc.logout_url(ended.profile, ended.id_token, after)
+        ended.id_token = None
+        if at_provider:
+            return redirect(at_provider, code=303)
+    return redirect(after, code=303)
 
 
 @bp.get("/signed-out")

@@ -33,7 +33,7 @@ def main() -> int:
     bench_db = os.environ.get("PORTAL_BENCH_DATABASE_URL", "").strip()
     env = {k: v for k, v in os.environ.items()
            if k not in {"PORTAL_DATABASE_URL", "PORTAL_ECHO_SQL"}}
-    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_LOGIN="true",
+    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_IDP="true",
                PORTAL_SECURE_COOKIES="false")
     if bench_db:
         env["PORTAL_DATABASE_URL"] = bench_db

@@ -659,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_db = os.environ.get("PORTAL_BENCH_DATABASE_URL", "").strip()
     env = {k: v for k, v in os.environ.items()
            if k not in {"PORTAL_DATABASE_URL", "PORTAL_ECHO_SQL", "PORTAL_SECRET_KEY_FILE"}}
-    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_LOGIN="true",
+    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_IDP="true",
                PORTAL_SECURE_COOKIES="false", PYTHONUNBUFFERED="1")
     if bench_db:
         env["PORTAL_DATABASE_URL"] = bench_db

@@ -63,7 +63,7 @@ class _QuietHandler(WSGIRequestHandler):
 def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = Settings(env="development", secret_key=TEST_SECRET,
                         instance_path=tmp_path_factory.mktemp("browser-instance"),
-                        database_url=database_url, dev_login=True, secure_cookies=False)
+                        database_url=database_url, dev_idp=True, secure_cookies=False)
     app = create_app(settings)
     yield app
     _empty_all_tables(app)

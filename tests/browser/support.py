@@ -119,10 +119,11 @@ class Watch:
 
 
 def sign_in(page: Page, national_id: str, axe: bool = False) -> None:
-    """Through the development sign-in page, typing the identity number."""
-    page.goto("/dev/sign-in")
+    """Through the built-in OpenID provider's page, typing the identity number."""
+    page.goto("/sign-in")
+    page.locator("main a.button[href^='/sign-in/citizen/start']").click()
     if axe:
-        check_axe(page, "the development sign-in page")
+        check_axe(page, "the development provider's sign-in page")
     field_ = page.locator("input#national_id")
     field_.fill(national_id)
     page.locator("form:has(#national_id) button[type=submit]").click()

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 
 from portal import create_app
-from portal.access import ACCESS_RULES, PATIENT, PUBLIC, access_rule
+from portal.access import ACCESS_KINDS, PATIENT, PUBLIC, access_rule
 from portal.db import session_factory
-from tests.helpers import PortalClient
+from tests.helpers import PortalClient, path_of
 from tests.integration.journey import (
     ANSWERS,
     answer,
@@ -34,15 +34,15 @@ def test_every_endpoint_declares_an_access_rule(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
     undeclared = sorted(e for e in endpoints if access_rule(e, app) is None)
     assert undeclared == []
-    assert {access_rule(e, app) for e in endpoints} <= set(ACCESS_RULES)
+    assert {access_rule(e, app).kind for e in endpoints} <= set(ACCESS_KINDS)
 
 
 def test_patient_pages_are_declared_for_patients_only(app):
     patient_endpoints = [r.endpoint for r in app.url_map.iter_rules()
                          if r.endpoint.startswith("patient.")]
     assert patient_endpoints
-    assert {access_rule(e, app) for e in patient_endpoints} == {PATIENT}
-    assert access_rule("public.index", app) == PUBLIC
+    assert {access_rule(e, app).kind for e in patient_endpoints} == {PATIENT}
+    assert access_rule("public.index", app).kind == PUBLIC
 
 
 @pytest.fixture
@@ -105,9 +105,10 @@ def test_after_signing_in_the_patient_lands_on_the_page_asked_for(client, db):
     person, tp = open_patient(db)
     wanted = touchpoint_url(tp, "questionnaire")
     sign_in = follow(client, client.raw.get(wanted))
-    personas = client.get(sign_in.one("main a.button")["href"])
-    data = personas.form_data("main form[novalidate]")
-    signed_in = client.post("/dev/sign-in", {**data, "national_id": person.national_id})
+    start = urlsplit(sign_in.select("main a.button")[0]["href"])
+    assert start.path == "/sign-in/citizen/start"
+    (next_url,) = parse_qs(start.query)["next"]
+    signed_in = client.sign_in(person.national_id, next_url=next_url)
     assert signed_in.location == wanted
 
 
@@ -119,9 +120,7 @@ def test_after_signing_in_the_patient_lands_on_the_page_asked_for(client, db):
 )
 def test_next_that_leaves_the_site_is_not_followed_after_sign_in(client, db, target):
     person, _ = open_patient(db)
-    token = client.get("/dev/sign-in").csrf_token()
-    signed_in = client.post("/dev/sign-in", {"csrf_token": token,
-                                             "national_id": person.national_id, "next": target})
+    signed_in = client.sign_in(person.national_id, next_url=target)
     location = urlsplit(signed_in.location)
     assert location.netloc in ("", "localhost")
     assert location.path == "/patient/"
@@ -130,8 +129,8 @@ def test_next_that_leaves_the_site_is_not_followed_after_sign_in(client, db, tar
 @pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example"])
 def test_next_that_leaves_the_site_is_not_passed_on_by_the_sign_in_page(client, target):
     page = client.get("/sign-in", query_string={"next": target})
-    link = urlsplit(page.one("main a.button")["href"])
-    assert parse_qs(link.query).get("next") is None
+    for button in page.select("main a.button"):
+        assert parse_qs(urlsplit(button["href"]).query).get("next") is None
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example",
@@ -143,9 +142,10 @@ def test_next_that_leaves_the_site_is_not_followed_by_the_language_switch(client
 
 
 @pytest.mark.parametrize("national_id", ["", "123", "1203581234\x00", "not a number"])
-def test_dev_sign_in_refuses_an_unknown_or_malformed_identity_number(client, db, national_id):
-    token = client.get("/dev/sign-in").csrf_token()
-    page = client.post_page("/dev/sign-in", {"csrf_token": token, "national_id": national_id})
+def test_dev_provider_refuses_a_malformed_identity_number(client, db, national_id):
+    provider = path_of(client.raw.get("/sign-in/citizen/start").location)
+    token = client.get(provider).csrf_token()
+    page = client.post_page(provider, {"csrf_token": token, "national_id": national_id})
     assert page.one("#national_id-error").get_text(strip=True)
     assert page.one('.error-summary a[href="#national_id"]')
     assert location_path(client.raw.get("/patient/")) == "/sign-in"
@@ -172,7 +172,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def _idle_minutes(app: Flask) -> int:
-    return int(app.extensions["portal.settings"].session_idle_minutes)
+    return int(app.extensions["portal.settings"].citizen_idle_minutes)
 
 
 def test_an_idle_session_is_signed_out_with_a_notice(client, db, app, clock):
@@ -217,6 +217,9 @@ def test_sign_out_ends_the_session(client, db):
     signed_in_patient(client, db)
     token = client.get("/patient/").csrf_token()
     out = client.post("/sign-out", {"csrf_token": token})
-    assert location_path(out) == "/signed-out"
-    client.get(out.location)
+    # The provider's session ends too (RP-initiated logout), and it sends the browser back.
+    assert location_path(out) == "/dev-idp/end-session"
+    back = client.raw.get(path_of(out.location))
+    assert location_path(back) == "/signed-out"
+    client.get(back.location)
     assert location_path(client.raw.get("/patient/")) == "/sign-in"

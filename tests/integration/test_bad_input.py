@@ -171,7 +171,7 @@ def test_a_step_sent_again_with_the_fresh_token_is_saved(client, db):
     assert stored_answers(db, tp)["work_concern"] == "very_much"
 
 
-@pytest.mark.parametrize("form", ["submit", "sign-out", "dev-sign-in"])
+@pytest.mark.parametrize("form", ["submit", "sign-out", "dev-provider"])
 def test_a_form_without_a_token_gets_a_friendly_400_page(client, db, app, form):
     person, tp = signed_in_patient(client, db)
     answer_everything(client, tp)
@@ -179,7 +179,7 @@ def test_a_form_without_a_token_gets_a_friendly_400_page(client, db, app, form):
         "submit": (touchpoint_url(tp, "submit"),
                    {"revision": str(response_of(db, tp).revision)}),
         "sign-out": ("/sign-out", {}),
-        "dev-sign-in": ("/dev/sign-in", {"national_id": person.national_id}),
+        "dev-provider": (client.provider_page(), {"national_id": person.national_id}),
     }[form]
     page = client.post_page(url, data, status=400)
     assert page.one("main h1").get_text(strip=True)

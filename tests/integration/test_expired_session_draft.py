@@ -27,7 +27,7 @@ def test_typed_text_survives_an_expired_session(
     client.sign_in(person.national_id)
     url, token = _open_step(client, 2)
     real_time = auth_session.time.time
-    later = real_time() + settings.session_idle_minutes * 60 + 5
+    later = real_time() + settings.citizen_idle_minutes * 60 + 5
     monkeypatch.setattr(auth_session.time, "time", lambda: later)
 
     response = client.post(url, {"csrf_token": token, "action": "next",
@@ -57,7 +57,7 @@ def test_a_forged_post_after_expiry_keeps_nothing(
     person = factories.patient(db, diagnosed_days_ago=100, held=(1,))
     client.sign_in(person.national_id)
     url, _token = _open_step(client, 2)
-    later = auth_session.time.time() + settings.session_idle_minutes * 60 + 5
+    later = auth_session.time.time() + settings.citizen_idle_minutes * 60 + 5
     monkeypatch.setattr(auth_session.time, "time", lambda: later)
 
     client.post(url, {"csrf_token": "forged", "what_matters": "Injected"}, status=302)

@@ -29,7 +29,8 @@ def _pages(client: PortalClient, db) -> dict[str, str]:
 
     keep("start", "/")
     keep("sign-in", "/sign-in")
-    keep("dev-sign-in", "/dev/sign-in")
+    keep("dev-provider", client.provider_page())
+    keep("dev-provider-staff", client.provider_page("staff"))
     keep("not-found", "/no-such-page", status=404)
     person, tp = journey.signed_in_patient(client, db)
     keep("home-before", "/patient/")

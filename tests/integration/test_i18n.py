@@ -97,8 +97,10 @@ def test_a_patients_choice_follows_them_to_another_device(client, db, app):
 
 
 def _page_url(client: PortalClient, db, kind: str) -> str:
-    if kind in ("/", "/sign-in", "/dev/sign-in", "/no-such-page"):
+    if kind in ("/", "/sign-in", "/no-such-page"):
         return kind
+    if kind == "dev-provider":
+        return client.provider_page()
     _, tp = signed_in_patient(client, db)
     if kind == "home":
         return "/patient/"
@@ -123,7 +125,7 @@ def _assert_switcher(page: Page, here: str, current: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "kind", ["/", "/sign-in", "/dev/sign-in", "/no-such-page", "home", "step", "review",
+    "kind", ["/", "/sign-in", "dev-provider", "/no-such-page", "home", "step", "review",
              "receipt"])
 def test_every_page_has_the_language_switcher(client, db, kind):
     url = _page_url(client, db, kind)

@@ -130,7 +130,5 @@ def test_the_session_cookie_is_secure_when_configured(secure_app):
 
 def test_the_session_cookie_is_set_when_signing_in(client, db):
     person, _ = signed_in_patient(client, db)
-    token = client.get("/dev/sign-in").csrf_token()
-    response = client.post("/dev/sign-in", {"csrf_token": token,
-                                            "national_id": person.national_id})
+    response = client.sign_in(person.national_id)
     assert _session_cookie(response).get("httponly") is True

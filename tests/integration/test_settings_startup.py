@@ -11,15 +11,18 @@ from flask import Flask
 
 from portal import create_app
 from portal.db import session_factory
-from portal.settings import DEVELOPMENT_SECRET, Settings, SettingsError
+from portal.settings import DEVELOPMENT_SECRET, OidcSettings, Settings, SettingsError
 from tests.helpers import PortalClient
 
 PRODUCTION_SECRET = "p" * 48
 
 
 def _production(url: str, instance: Path, **changes: object) -> Settings:
+    citizen = OidcSettings(issuer="https://idporten.example", client_id="portal",
+                           client_secret="client-secret", acr_values=("idporten-loa-high",))
     valid = Settings(env="production", secret_key=PRODUCTION_SECRET, instance_path=instance,
-                     database_url=url, dev_login=False, secure_cookies=True)
+                     database_url=url, dev_idp=False, secure_cookies=True,
+                     citizen_oidc=citizen)
     return valid.with_overrides(**changes)
 
 
@@ -28,7 +31,7 @@ def _production(url: str, instance: Path, **changes: object) -> Settings:
     [
         ({"secret_key": DEVELOPMENT_SECRET}, "PORTAL_SECRET_KEY"),
         ({"secret_key": "too-short"}, "PORTAL_SECRET_KEY"),
-        ({"dev_login": True}, "PORTAL_DEV_LOGIN"),
+        ({"dev_idp": True}, "PORTAL_DEV_IDP"),
         ({"secure_cookies": False}, "PORTAL_SECURE_COOKIES"),
         ({"database_url": ""}, "PORTAL_DATABASE_URL"),
     ],
@@ -41,10 +44,10 @@ def test_production_refuses_to_start_with_an_unsafe_setting(database_url, tmp_pa
 
 def test_production_names_every_unsafe_setting_at_once(database_url, tmp_path):
     settings = _production(database_url, tmp_path, secret_key=DEVELOPMENT_SECRET,
-                           dev_login=True, secure_cookies=False)
+                           dev_idp=True, secure_cookies=False)
     with pytest.raises(SettingsError) as refused:
         create_app(settings)
-    for setting in ("PORTAL_SECRET_KEY", "PORTAL_DEV_LOGIN", "PORTAL_SECURE_COOKIES"):
+    for setting in ("PORTAL_SECRET_KEY", "PORTAL_DEV_IDP", "PORTAL_SECURE_COOKIES"):
         assert setting in str(refused.value)
 
 
@@ -57,9 +60,9 @@ def test_production_from_the_environment_alone_refuses_to_start():
     ("environ", "setting"),
     [
         ({"PORTAL_ENV": "staging"}, "PORTAL_ENV"),
-        ({"PORTAL_DEV_LOGIN": "maybe"}, "PORTAL_DEV_LOGIN"),
-        ({"PORTAL_SESSION_IDLE_MINUTES": "0"}, "PORTAL_SESSION_IDLE_MINUTES"),
-        ({"PORTAL_SESSION_IDLE_MINUTES": "ten"}, "PORTAL_SESSION_IDLE_MINUTES"),
+        ({"PORTAL_DEV_IDP": "maybe"}, "PORTAL_DEV_IDP"),
+        ({"PORTAL_CITIZEN_IDLE_MINUTES": "0"}, "PORTAL_CITIZEN_IDLE_MINUTES"),
+        ({"PORTAL_CITIZEN_IDLE_MINUTES": "ten"}, "PORTAL_CITIZEN_IDLE_MINUTES"),
         ({"PORTAL_DEFAULT_LOCALE": "de"}, "PORTAL_DEFAULT_LOCALE"),
         ({"PORTAL_DISPLAY_TIMEZONE": "Mars/Olympus"}, "PORTAL_DISPLAY_TIMEZONE"),
     ],
@@ -76,11 +79,12 @@ def production_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     session_factory(app).kw["bind"].dispose()
 
 
-def test_production_has_no_development_sign_in(production_app):
+def test_production_has_no_development_provider(production_app):
     client = PortalClient(production_app)
-    assert not any(rule.endpoint.startswith("dev_auth.")
+    assert not any(rule.endpoint.startswith("dev_idp.")
                    for rule in production_app.url_map.iter_rules())
-    client.get("/dev/sign-in", status=404)
+    client.get("/dev-idp/authorize", status=404)
+    assert client.raw.get("/dev-idp/.well-known/openid-configuration").status_code == 404
 
 
 def test_production_sign_in_page_offers_no_demo_persons(production_app):

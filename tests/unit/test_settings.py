@@ -14,10 +14,13 @@ PRODUCTION = {
     "PORTAL_ENV": "production",
     "PORTAL_SECRET_KEY": GOOD_SECRET,
     "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+    "PORTAL_CITIZEN_OIDC_ISSUER": "https://idporten.example",
+    "PORTAL_CITIZEN_OIDC_CLIENT_ID": "portal",
+    "PORTAL_CITIZEN_OIDC_CLIENT_SECRET": "client-secret",
 }
 PRODUCTION_CHECKED = (
     "PORTAL_SECRET_KEY",
-    "PORTAL_DEV_LOGIN",
+    "PORTAL_DEV_IDP",
     "PORTAL_SECURE_COOKIES",
     "PORTAL_DATABASE_URL",
 )
@@ -32,9 +35,9 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.instance_path == tmp_path / "instance"
     assert settings.database_url == ""
     assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'instance' / 'portal.sqlite3'}"
-    assert settings.dev_login is True
+    assert settings.dev_idp is True
     assert settings.secure_cookies is False
-    assert settings.session_idle_minutes == 30
+    assert settings.citizen_idle_minutes == 30
     assert settings.default_locale == "nb"
     assert settings.display_timezone == "Europe/Oslo"
     assert settings.questionnaire_opens_days_before == 21
@@ -51,18 +54,18 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("PORTAL_DATABASE_URL", " sqlite:////data/x.db ", "database_url", "sqlite:////data/x.db"),
         ("PORTAL_DATABASE_URL", "sqlite:////data/x.db", "resolved_database_url",
          "sqlite:////data/x.db"),
-        ("PORTAL_DEV_LOGIN", "false", "dev_login", False),
-        ("PORTAL_DEV_LOGIN", "0", "dev_login", False),
-        ("PORTAL_DEV_LOGIN", " OFF ", "dev_login", False),
-        ("PORTAL_DEV_LOGIN", "no", "dev_login", False),
-        ("PORTAL_DEV_LOGIN", "Yes", "dev_login", True),
+        ("PORTAL_DEV_IDP", "false", "dev_idp", False),
+        ("PORTAL_DEV_IDP", "0", "dev_idp", False),
+        ("PORTAL_DEV_IDP", " OFF ", "dev_idp", False),
+        ("PORTAL_DEV_IDP", "no", "dev_idp", False),
+        ("PORTAL_DEV_IDP", "Yes", "dev_idp", True),
         ("PORTAL_SECURE_COOKIES", "true", "secure_cookies", True),
         ("PORTAL_SECURE_COOKIES", "1", "secure_cookies", True),
         ("PORTAL_SECURE_COOKIES", "on", "secure_cookies", True),
         ("PORTAL_SECURE_COOKIES", "TRUE", "secure_cookies", True),
-        ("PORTAL_SESSION_IDLE_MINUTES", "1", "session_idle_minutes", 1),
-        ("PORTAL_SESSION_IDLE_MINUTES", "1440", "session_idle_minutes", 1440),
-        ("PORTAL_SESSION_IDLE_MINUTES", " 45 ", "session_idle_minutes", 45),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", "1", "citizen_idle_minutes", 1),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", "1440", "citizen_idle_minutes", 1440),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", " 45 ", "citizen_idle_minutes", 45),
         ("PORTAL_DEFAULT_LOCALE", "nn", "default_locale", "nn"),
         ("PORTAL_DEFAULT_LOCALE", " en ", "default_locale", "en"),
         ("PORTAL_DISPLAY_TIMEZONE", "UTC", "display_timezone", "UTC"),
@@ -85,15 +88,15 @@ def test_each_variable_is_parsed(name: str, raw: str, attribute: str, expected: 
     [
         ("PORTAL_ENV", "staging"),
         ("PORTAL_ENV", ""),
-        ("PORTAL_DEV_LOGIN", "maybe"),
-        ("PORTAL_DEV_LOGIN", ""),
+        ("PORTAL_DEV_IDP", "maybe"),
+        ("PORTAL_DEV_IDP", ""),
         ("PORTAL_SECURE_COOKIES", "2"),
         ("PORTAL_ECHO_SQL", "y"),
-        ("PORTAL_SESSION_IDLE_MINUTES", "0"),
-        ("PORTAL_SESSION_IDLE_MINUTES", "1441"),
-        ("PORTAL_SESSION_IDLE_MINUTES", "abc"),
-        ("PORTAL_SESSION_IDLE_MINUTES", "1.5"),
-        ("PORTAL_SESSION_IDLE_MINUTES", ""),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", "0"),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", "1441"),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", "abc"),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", "1.5"),
+        ("PORTAL_CITIZEN_IDLE_MINUTES", ""),
         ("PORTAL_DEFAULT_LOCALE", "de"),
         ("PORTAL_DEFAULT_LOCALE", ""),
         ("PORTAL_DISPLAY_TIMEZONE", "Mars/Olympus"),
@@ -153,7 +156,7 @@ def test_complete_production_config_is_accepted() -> None:
     settings = Settings.from_env(PRODUCTION)
     assert settings.is_production
     assert settings.secret_key == GOOD_SECRET
-    assert settings.dev_login is False  # off by default in production
+    assert settings.dev_idp is False  # off by default in production
     assert settings.secure_cookies is True  # on by default in production
     assert settings.resolved_database_url == PRODUCTION["PORTAL_DATABASE_URL"]
 
@@ -171,7 +174,7 @@ def test_production_accepts_a_32_character_secret() -> None:
                      id="default-secret"),
         pytest.param({"PORTAL_SECRET_KEY": "s" * 31}, "PORTAL_SECRET_KEY", id="short-secret"),
         pytest.param({"PORTAL_SECRET_KEY": ""}, "PORTAL_SECRET_KEY", id="empty-secret"),
-        pytest.param({"PORTAL_DEV_LOGIN": "true"}, "PORTAL_DEV_LOGIN", id="dev-login"),
+        pytest.param({"PORTAL_DEV_IDP": "true"}, "PORTAL_DEV_IDP", id="dev-login"),
         pytest.param({"PORTAL_SECURE_COOKIES": "false"}, "PORTAL_SECURE_COOKIES",
                      id="insecure-cookies"),
         pytest.param({"PORTAL_DATABASE_URL": None}, "PORTAL_DATABASE_URL", id="no-database"),
@@ -191,7 +194,7 @@ def test_production_refuses_unsafe_setting(changes: dict[str, str | None], named
 
 def test_production_lists_every_problem() -> None:
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env({"PORTAL_ENV": "production", "PORTAL_DEV_LOGIN": "true",
+        Settings.from_env({"PORTAL_ENV": "production", "PORTAL_DEV_IDP": "true",
                            "PORTAL_SECURE_COOKIES": "false"})
     message = str(caught.value)
     for name in PRODUCTION_CHECKED:
@@ -202,7 +205,7 @@ def test_production_lists_every_problem() -> None:
     "changes",
     [
         {"PORTAL_SECRET_KEY": "short"},
-        {"PORTAL_DEV_LOGIN": "true", "PORTAL_SECURE_COOKIES": "false"},
+        {"PORTAL_DEV_IDP": "true", "PORTAL_SECURE_COOKIES": "false"},
         {"PORTAL_DATABASE_URL": None},
     ],
 )
@@ -214,6 +217,6 @@ def test_development_allows_what_production_refuses(changes: dict[str, str | Non
 
 def test_check_refuses_overrides_that_make_production_unsafe() -> None:
     settings = Settings.from_env(PRODUCTION)
-    with pytest.raises(SettingsError, match="PORTAL_DEV_LOGIN"):
-        settings.with_overrides(dev_login=True).check()
-    assert settings.dev_login is False  # the original is unchanged
+    with pytest.raises(SettingsError, match="PORTAL_DEV_IDP"):
+        settings.with_overrides(dev_idp=True).check()
+    assert settings.dev_idp is False  # the original is unchanged

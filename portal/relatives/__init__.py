@@ -1,0 +1,1 @@
+"""Relatives (pårørende): linked to a patient only with the patient's consent."""
