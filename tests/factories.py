@@ -11,6 +11,8 @@ from stdnum.no import fodselsnummer, orgnr
 
 from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
 from portal.pathway.models import Pathway, Patient, Touchpoint
+from portal.relatives.models import Relative, RelativeLink
+from portal.staff.models import StaffMember
 
 _serial = count(100)
 
@@ -61,5 +63,28 @@ def patient(session: Session, diagnosed_days_ago: int, today: date | None = None
             number=number, organisation=hospital if number == 1 else municipality,
             held_on=today - timedelta(days=1) if number in held else None))
     session.add(person)
+    session.commit()
+    return person
+
+
+def staff_member(session: Session, organisation: Organisation, clinician: bool = True,
+                 administrator: bool = False, given_name: str = "Test") -> StaffMember:
+    member = StaffMember(national_id=national_id("150779"), given_name=given_name,
+                         family_name="Helsepersonell", hpr_number="1234567",
+                         title="sykepleier", organisation=organisation, is_clinician=clinician,
+                         is_administrator=administrator)
+    session.add(member)
+    session.commit()
+    return member
+
+
+def relative(session: Session, of: Patient, accepted: bool = True,
+             withdrawn: bool = False) -> Relative:
+    person = Relative(national_id=national_id("280483"), given_name="Test",
+                      family_name="Pårørende")
+    now = datetime.now(ZoneInfo("Europe/Oslo"))
+    session.add(RelativeLink(relative=person, patient=of, relation="datter",
+                             accepted_at=now if accepted else None,
+                             withdrawn_at=now if withdrawn else None))
     session.commit()
     return person

@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, grants
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, grants
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
@@ -29,14 +30,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from joserfc.jwk import ECKey, RSAKey
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired
 
 from portal import access
+from portal.db import db_session
 from portal.demo import PERSONAS, RELATIVES, STAFF
 from portal.pathway import identity
 from portal.settings import OIDC_DEFAULTS, OidcSettings
+from portal.staff.models import StaffMember
 
 bp = Blueprint("dev_idp", __name__, url_prefix="/dev-idp")
 
@@ -219,6 +224,20 @@ class DevOpenIDCode(OpenIDCode):  # type: ignore[misc]
         return UserInfo({k: v for k, v in user.items() if k != "acr"})
 
 
+class RequiredCodeChallenge(CodeChallenge):  # type: ignore[misc]
+    """PKCE required already at the authorization request, as ID-porten and HelseID do
+    (Authlib's own check waits for the token request)."""
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        # The redirect URI is checked by now: the client hears about the error.
+        if not grant.request.payload.data.get("code_challenge"):
+            raise InvalidRequestError("PKCE is required: missing 'code_challenge'",
+                                      redirect_uri=redirect_uri)
+        if grant.request.payload.data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("PKCE must use S256", redirect_uri=redirect_uri)
+        super().validate_code_challenge(grant, redirect_uri)
+
+
 class ClientAssertion(JWTBearerClientAssertion):  # type: ignore[misc]
     """``private_key_jwt`` at the token endpoint, for the staff client."""
 
@@ -246,7 +265,7 @@ server = AuthorizationServer()
 
 def init_app(app: Flask) -> None:
     server.init_app(app, query_client=CLIENTS.get, save_token=lambda _token, _request: None)
-    server.register_grant(CodeGrant, [CodeChallenge(required=True), DevOpenIDCode()])
+    server.register_grant(CodeGrant, [RequiredCodeChallenge(required=True), DevOpenIDCode()])
     server.register_client_auth_method(ClientAssertion.CLIENT_AUTH_METHOD, ClientAssertion())
     app.register_blueprint(bp)
 
@@ -267,15 +286,19 @@ def _subject(profile: str, national_id: str) -> str:
 def _user(profile: str, national_id: str, acr: str) -> dict[str, Any] | None:
     if profile == "citizen":
         return {"sub": _subject(profile, national_id), "pid": national_id, "acr": acr}
-    persona = next((p for p in STAFF if p.national_id == national_id), None)
-    if persona is None:
+    # Like HelseID, which knows all health personnel: the demo staff, and anyone the portal
+    # has a staff record for (so staff added by an administrator can sign in too).
+    found = db_session().scalar(
+        select(StaffMember).where(StaffMember.national_id == national_id)
+        .options(joinedload(StaffMember.organisation)).order_by(StaffMember.id).limit(1))
+    if found is None:
         return None
-    user = {"sub": _subject(profile, national_id), "name": f"{persona.given_name} "
-            f"{persona.family_name}", "given_name": persona.given_name,
-            "family_name": persona.family_name, STAFF_CLAIMS["PID_CLAIM"]: national_id,
-            STAFF_CLAIMS["ORG_CLAIM"]: persona.org_number}
-    if persona.hpr_number:
-        user[STAFF_CLAIMS["HPR_CLAIM"]] = persona.hpr_number
+    user = {"sub": _subject(profile, national_id), "name": found.full_name,
+            "given_name": found.given_name, "family_name": found.family_name,
+            STAFF_CLAIMS["PID_CLAIM"]: national_id,
+            STAFF_CLAIMS["ORG_CLAIM"]: found.organisation.org_number}
+    if found.hpr_number:
+        user[STAFF_CLAIMS["HPR_CLAIM"]] = found.hpr_number
     return user
 
 
@@ -313,9 +336,12 @@ def authorize() -> ResponseReturnValue:
     client = CLIENTS.get(request.values.get("client_id", ""))
     try:
         grant = server.get_consent_grant(end_user=None)
-    except Exception as error:  # Authlib raises its OAuth2Error family here
+    except OAuth2Error as error:
+        if error.redirect_uri:  # the client is known and its redirect URI registered
+            refused: WerkzeugResponse = server.handle_error_response(None, error)
+            return refused
         # An unknown client or a redirect URI not registered: never redirect, explain.
-        return render_template("auth/dev_idp_error.html", error=str(error)), 400
+        return render_template("auth/dev_idp_error.html", error=error.description), 400
     profile = client.profile if client else "citizen"
     form = IdentityForm()
     if request.method == "POST" and "cancel" in request.form:
@@ -335,7 +361,7 @@ def authorize() -> ResponseReturnValue:
                 grant_user=user, grant=grant)
             return granted
         if not form.national_id.errors:
-            form.national_id.errors.append(_l("There is no demo staff member with this number."))
+            form.national_id.errors.append(_l("There is no staff member with this number."))
     return render_template("auth/dev_idp.html", form=form, profile=profile, grant=grant,
                            patients=PERSONAS, relatives=RELATIVES, staff=STAFF,
                            acr_high=ACR_HIGH, acr_substantial=ACR_SUBSTANTIAL)

@@ -1,0 +1,119 @@
+"""Who sees what, as a role × endpoint matrix: every kind of person against every page that
+shows a patient's information. A page someone may not see answers 404, so that they cannot
+even learn it exists; an anonymous visitor is sent to sign in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.orm import Session
+
+from portal.pathway.models import Patient
+from tests import factories
+from tests.helpers import PortalClient
+from tests.integration.journey import touchpoint_id
+
+
+@dataclass
+class World:
+    patient: Patient
+    other_patient: Patient
+    people: dict[str, tuple[str, str]]  # who → (profile, national_id)
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    patient = factories.patient(db, diagnosed_days_ago=100, held=(1,))
+    other = factories.patient(db, diagnosed_days_ago=100, held=(1,))
+    pathway = patient.pathways[0]
+    hospital, municipality = pathway.hospital, pathway.municipality
+    elsewhere = other.pathways[0].municipality
+    linked = factories.relative(db, of=patient)
+    withdrawn = factories.relative(db, of=patient, withdrawn=True)
+    not_accepted = factories.relative(db, of=patient, accepted=False)
+    staff = {
+        "hospital clinician": factories.staff_member(db, hospital),
+        "municipal clinician": factories.staff_member(db, municipality),
+        "clinician elsewhere": factories.staff_member(db, elsewhere),
+        "administrator": factories.staff_member(db, hospital, clinician=False,
+                                                administrator=True),
+    }
+    people = {
+        "patient": ("citizen", patient.national_id),
+        "other patient": ("citizen", other.national_id),
+        "relative": ("citizen", linked.national_id),
+        "relative withdrawn": ("citizen", withdrawn.national_id),
+        "relative not accepted": ("citizen", not_accepted.national_id),
+        **{who: ("staff", member.national_id) for who, member in staff.items()},
+    }
+    return World(patient, other, people)
+
+
+def _url(world: World, where: str) -> str:
+    patient_id = world.patient.id
+    return {
+        "patient home": "/patient/",
+        "patient questionnaire": f"/patient/touchpoints/{touchpoint_id(world.patient, 2)}/"
+                                 "questionnaire",
+        "patient access log": "/patient/access-log",
+        "relative home": "/relative/",
+        "relative: the patient": f"/relative/patients/{patient_id}",
+        "staff home": "/staff/",
+        "staff: the patient": f"/staff/patients/{patient_id}",
+        "admin: access log": "/admin/access-log",
+    }[where]
+
+
+OK, GONE, SIGN_IN = 200, 404, "sign-in"
+#: Each page's expected answer per person; anyone not listed gets 404.
+ALLOWED: dict[str, set[str]] = {
+    "patient home": {"patient", "other patient"},
+    "patient questionnaire": {"patient"},
+    "patient access log": {"patient", "other patient"},
+    "relative home": {"relative"},
+    "relative: the patient": {"relative"},
+    "staff home": {"hospital clinician", "municipal clinician", "clinician elsewhere",
+                   "administrator"},
+    "staff: the patient": {"hospital clinician", "municipal clinician"},
+    "admin: access log": {"administrator"},
+}
+PEOPLE = ["anonymous", "patient", "other patient", "relative", "relative withdrawn",
+          "relative not accepted", "hospital clinician", "municipal clinician",
+          "clinician elsewhere", "administrator"]
+#: Citizens the portal does not show anything to are never signed in at all.
+NOT_SIGNED_IN = {"anonymous", "relative withdrawn", "relative not accepted"}
+
+
+@pytest.mark.parametrize("where", sorted(ALLOWED))
+@pytest.mark.parametrize("who", PEOPLE)
+def test_who_sees_what(app, world, where, who):
+    client = PortalClient(app)
+    if who != "anonymous":
+        profile, national_id = world.people[who]
+        client.sign_in(national_id, profile=profile)
+    response = client.raw.get(_url(world, where))
+    if who in NOT_SIGNED_IN:
+        assert response.status_code in (302, 303), (who, where, response.status_code)
+        assert response.location.split("?")[0].endswith("/sign-in")
+    elif who in ALLOWED[where]:
+        assert response.status_code == OK, (who, where, response.status_code)
+    else:
+        assert response.status_code == GONE, (who, where, response.status_code)
+
+
+def test_a_staff_member_cannot_open_a_patient_outside_their_organisation(app, world, db):
+    other_hospital_patient = factories.patient(db, diagnosed_days_ago=30)
+    client = PortalClient(app)
+    client.sign_in(world.people["hospital clinician"][1], profile="staff")
+    client.get(f"/staff/patients/{world.patient.id}")
+    client.get(f"/staff/patients/{other_hospital_patient.id}", status=404)
+    client.get("/staff/patients/999999999", status=404)
+    client.get(f"/staff/patients/{2**40}", status=404)
+
+
+def test_a_relative_cannot_open_a_patient_who_has_not_let_them_in(app, world):
+    client = PortalClient(app)
+    client.sign_in(world.people["relative"][1])
+    client.get(f"/relative/patients/{world.patient.id}")
+    client.get(f"/relative/patients/{world.other_patient.id}", status=404)
