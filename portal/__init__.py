@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     templating.init_app(app)
 
     from portal import access
+    from portal.audit.views import bp as audit_bp
     from portal.auth import session as auth_session
     from portal.auth.views import bp as auth_bp
     from portal.patient.views import bp as patient_bp
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(patient_bp)
     app.register_blueprint(relatives_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(audit_bp)
     if settings.dev_idp and not settings.is_production:  # settings.check refuses it too
         from portal.auth import devidp
 

@@ -18,6 +18,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(i18n_group)
     app.cli.add_command(demo_command)
+    from portal.audit.cli import audit_group
+
+    app.cli.add_command(audit_group)
 
 
 @click.group("db", help="Database migrations.")

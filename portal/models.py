@@ -1,5 +1,6 @@
 """Every model, imported in one place for Alembic and the tests."""
 
+from portal.audit.models import AccessEvent
 from portal.auth.models import SignInSession
 from portal.contacts.models import ContactPoint, Organisation
 from portal.pathway.models import Pathway, Patient, Touchpoint
@@ -9,6 +10,7 @@ from portal.relatives.models import Relative, RelativeLink
 from portal.staff.models import StaffMember
 
 __all__ = [
+    "AccessEvent",
     "Answer",
     "ContactPoint",
     "ExpiredDraft",

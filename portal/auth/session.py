@@ -98,8 +98,9 @@ def load_principal() -> None:
     if not isinstance(data, dict) or data.get("kind") not in KINDS:
         return
     kind = str(data["kind"])
-    if kind == STAFF:
-        # Staff requests write the access log: on SQLite, take the write lock up front (db.py).
+    if kind in (STAFF, RELATIVE):
+        # Staff and relatives' requests write the access log: on SQLite, take the write lock
+        # up front (db.py), so the log's append cannot fail half-way through a request.
         g.write_lock = True
     now = int(time.time())
     if now - int(session.get("signed_in_at", 0)) > current_settings().session_max_hours * 3600:

@@ -55,7 +55,7 @@ def _url(world: World, where: str) -> str:
     return {
         "patient home": "/patient/",
         "patient questionnaire": f"/patient/touchpoints/{touchpoint_id(world.patient, 2)}/"
-                                 "questionnaire",
+                                 "steps/1",
         "patient access log": "/patient/access-log",
         "relative home": "/relative/",
         "relative: the patient": f"/relative/patients/{patient_id}",
