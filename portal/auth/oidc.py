@@ -222,6 +222,8 @@ def complete(profile: str, args: dict[str, str]) -> tuple[SignedIn, str | None]:
     meta = metadata(oidc)
     if "iss" in args and args["iss"].rstrip("/") != oidc.issuer:
         raise SignInFailed("state", "authorization response from another issuer")  # RFC 9207
+    if "iss" not in args and meta.get("authorization_response_iss_parameter_supported"):
+        raise SignInFailed("state", "authorization response without the issuer")  # RFC 9207
     if args.get("error"):
         reason = "cancelled" if args["error"] == "access_denied" else "provider"
         raise SignInFailed(reason, str(args["error"]))
