@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from portal import db, errors, i18n, security, templating
+from portal import db, errors, i18n, limits, security, templating
 from portal.resources import resource_dir
 from portal.settings import Settings
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app, settings.resolved_database_url, settings.echo_sql)
     i18n.init_app(app, settings.default_locale, settings.display_timezone)
+    limits.init_app(app, settings)  # before CSRF and sign-in: refusing is the cheapest check
     csrf.init_app(app)
     security.init_app(app)
     errors.init_app(app)

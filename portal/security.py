@@ -4,6 +4,11 @@
 - ``Cache-Control: no-store`` on every page (they may hold health data); static files are
   fingerprinted and cached for a year.
 - Cookies: HttpOnly, SameSite=Lax, Secure in production (``create_app``).
+- ``Strict-Transport-Security`` in production mode only: development runs on plain HTTP on
+  localhost, where a remembered HSTS entry would break every other local project.
+- ``form-action 'self'``: forms send to the portal only. Chromium also applies form-action to
+  every redirect that follows a form's POST, so no POST may answer with a redirect to another
+  origin (sign-out must reach the provider's end-session page from a page of ours, by GET).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, Response, g, request, url_for
+
+from portal.settings import current as current_settings
 
 CSP = (
     "default-src 'none'; "
@@ -27,6 +34,8 @@ CSP = (
     "base-uri 'none'"
 )
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
@@ -37,6 +46,10 @@ def csp_nonce() -> str:
 
 def set_headers(response: Response) -> Response:
     headers = response.headers
+    if current_settings().is_production:
+        # Sent whatever the scheme the WSGI server saw: TLS ends at the reverse proxy, and
+        # browsers ignore the header on plain HTTP anyway (RFC 6797, 8.1).
+        headers["Strict-Transport-Security"] = HSTS
     headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"

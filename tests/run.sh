@@ -41,4 +41,5 @@ PYTHON=${PYTHON:-python3}
 
 .venv/bin/ruff check portal tests
 .venv/bin/mypy
+.venv/bin/bandit -q -r portal -ll  # medium and high severity; a # nosec names its test and why
 .venv/bin/pytest "$@"
