@@ -39,7 +39,7 @@ SENTENCES: dict[tuple[ActorKind, AccessAction, bool], Sentence] = {
         "%(name)s, %(title)s at %(organisation)s, copied your answers into your medical "
         "record.", **p),
     (ActorKind.STAFF, A.SHOWED_IDENTITY_NUMBER, False): lambda **p: _(
-        "%(name)s, %(title)s at %(organisation)s, showed your whole national identity "
+        "%(name)s, %(title)s at %(organisation)s, displayed your whole national identity "
         "number.", **p),
     (ActorKind.STAFF, A.CHANGED, True): lambda **p: _(
         "%(name)s, %(title)s at %(organisation)s, changed the information about conversation "
@@ -47,7 +47,7 @@ SENTENCES: dict[tuple[ActorKind, AccessAction, bool], Sentence] = {
     (ActorKind.STAFF, A.CHANGED, False): lambda **p: _(
         "%(name)s, %(title)s at %(organisation)s, changed information about your pathway.", **p),
     (ActorKind.STAFF, A.READ_CONTACTS, False): lambda **p: _(
-        "%(name)s, %(title)s at %(organisation)s, read your contact information.", **p),
+        "%(name)s, %(title)s at %(organisation)s, looked at whom to contact about you.", **p),
     (ActorKind.STAFF, A.READ_ACCESS_LOG, False): lambda **p: _(
         "%(name)s, %(title)s at %(organisation)s, read this list of who has looked at your "
         "information.", **p),
@@ -59,7 +59,7 @@ SENTENCES: dict[tuple[ActorKind, AccessAction, bool], Sentence] = {
     (ActorKind.RELATIVE, A.READ_ANSWERS, False): lambda **p: _(
         "%(name)s, whom you have let in, read the answers you shared.", **p),
     (ActorKind.RELATIVE, A.READ_CONTACTS, False): lambda **p: _(
-        "%(name)s, whom you have let in, read your contact information.", **p),
+        "%(name)s, whom you have let in, looked at whom to contact about you.", **p),
 }
 
 
@@ -89,14 +89,14 @@ def _title(event: AccessEvent) -> str:
 def action_label(action: str) -> str:
     """The administrator's short label for an action."""
     labels: dict[str, Callable[[], str]] = {
-        A.OPENED_PATIENT: lambda: _("Opened the patient"),
+        A.OPENED_PATIENT: lambda: _("Opened the patient's page"),
         A.READ_ANSWERS: lambda: _("Read the answers"),
         A.READ_SUMMARY: lambda: _("Read the summary"),
         A.DOWNLOADED_PDF: lambda: _("Downloaded a PDF file"),
         A.EXPORTED: lambda: _("Copied into the medical record"),
-        A.SHOWED_IDENTITY_NUMBER: lambda: _("Showed the national identity number"),
+        A.SHOWED_IDENTITY_NUMBER: lambda: _("Displayed the whole national identity number"),
         A.CHANGED: lambda: _("Changed information"),
-        A.READ_CONTACTS: lambda: _("Read the contact information"),
+        A.READ_CONTACTS: lambda: _("Looked at whom to contact"),
         A.READ_ACCESS_LOG: lambda: _("Read the patient's access log"),
     }
     label = labels.get(action)

@@ -3,15 +3,17 @@ staff.py; the session in session.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access
 from portal.auth import oidc
 from portal.auth.citizen import sign_in_citizen
+from portal.auth.models import SignInSession
 from portal.auth.session import STAFF, current_principal, safe_next, sign_out
 from portal.auth.staff import sign_in_staff
+from portal.db import db_session
 from portal.pathway import identity
 
 bp = Blueprint("auth", __name__)
@@ -80,16 +82,24 @@ def _failed(failure: oidc.SignInFailed) -> tuple[str, int]:
 @access.public
 def sign_out_view() -> WerkzeugResponse:
     ended = sign_out()
-    after = url_for("auth.signed_out", _external=True)
-    if ended is not None:
-        at_provider = oidc.logout_url(ended.profile, ended.id_token, after)
-        ended.id_token = None
-        if at_provider:
-            return redirect(at_provider, code=303)
-    return redirect(after, code=303)
+    if ended is not None and ended.id_token:
+        # The provider's session is ended from our own page by GET: a form post may not be
+        # redirected to another origin (CSP form-action 'self'), and the ID token that the
+        # provider wants as a hint stays on the server, not in the cookie.
+        session["signing_out"] = ended.id
+    return redirect(url_for("auth.signed_out"), code=303)
 
 
 @bp.get("/signed-out")
 @access.public
 def signed_out() -> str:
-    return render_template("auth/signed_out.html")
+    at_provider = None
+    record_id = session.pop("signing_out", None)
+    if isinstance(record_id, int):
+        g.write_lock = True  # the ID token is cleared below (db.py)
+        record = db_session().get(SignInSession, record_id)
+        if record is not None and record.ended_at is not None and record.id_token:
+            after = url_for("auth.signed_out", _external=True)
+            at_provider = oidc.logout_url(record.profile, record.id_token, after)
+            record.id_token = None
+    return render_template("auth/signed_out.html", at_provider=at_provider)

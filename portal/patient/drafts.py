@@ -20,7 +20,9 @@ KEEP_FOR = timedelta(days=1)
 
 
 def keep(patient_id: int, path: str, form: Any) -> None:
-    data = {key: form.getlist(key) for key in form if key != "csrf_token"}
+    # NUL is never typed, and PostgreSQL cannot store it in JSON.
+    data = {key.replace("\x00", ""): [v.replace("\x00", "") for v in form.getlist(key)]
+            for key in form if key != "csrf_token"}
     if not any(v.strip() for values in data.values() for v in values):
         return
     session = db_session()

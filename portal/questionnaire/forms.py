@@ -34,10 +34,11 @@ class _MaxChoices:
         self.most = most
 
     def __call__(self, form: Any, field: Field) -> None:
-        if len(field.data or []) > self.most:
+        chosen = len(set(field.data or []))  # a choice sent twice is one choice
+        if chosen > self.most:
             raise ValidationError(
                 _l("Choose at most %(most)d. You chose %(chosen)d.",
-                   most=self.most, chosen=len(field.data))
+                   most=self.most, chosen=chosen)
             )
 
 
@@ -129,7 +130,7 @@ def cleaned_values(page: Page, form: FlaskForm) -> dict[str, Any]:
         elif question.type == "checkbox":
             value = True if value else None
         elif question.type == "multiple_choice":
-            value = list(value) if value else None
+            value = list(dict.fromkeys(value)) if value else None  # each choice once
         elif isinstance(value, str):
             # NUL is never typed, and PostgreSQL cannot store it in text or JSON.
             value = value.replace("\x00", "").strip() or None

@@ -206,11 +206,6 @@ def test_a_doctor_signs_in_through_helseid(phone: BrowserContext, portal: LivePo
     watch.check()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal bug (portal/security.py, not this file's to fix): the CSP's form-action 'self' "
-    "makes Chromium block the sign-out form's 303 redirect to the provider's "
-    "end_session_endpoint; the portal session ends but the provider's does not, so the next "
-    "sign-in on this browser skips the provider's login page"))
 def test_signing_out_in_the_browser_ends_the_session_at_the_provider_too(
         phone: BrowserContext, portal: LivePortal) -> None:
     national_id = make_patient(portal.app)

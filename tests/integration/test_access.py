@@ -217,9 +217,12 @@ def test_sign_out_ends_the_session(client, db):
     signed_in_patient(client, db)
     token = client.get("/patient/").csrf_token()
     out = client.post("/sign-out", {"csrf_token": token})
+    assert location_path(out) == "/signed-out"
     # The provider's session ends too (RP-initiated logout), and it sends the browser back.
-    assert location_path(out) == "/dev-idp/end-session"
-    back = client.raw.get(path_of(out.location))
+    onward = client.get(out.location)
+    to_provider = onward.one("main a.button")["href"]
+    assert urlsplit(to_provider).path == "/dev-idp/end-session"
+    back = client.raw.get(path_of(to_provider))
     assert location_path(back) == "/signed-out"
-    client.get(back.location)
+    assert not client.get(back.location).select('meta[http-equiv="refresh"]')
     assert location_path(client.raw.get("/patient/")) == "/sign-in"

@@ -473,7 +473,7 @@ def test_the_administrator_sees_one_staff_members_accesses(app, db, client, admi
     assert [row[1:] for row in rows] == [
         ["No longer in the portal", "Downloaded a PDF file", "1"],
         ["Test Pasient", "Read the answers", "2"],
-        ["Test Pasient", "Opened the patient", ""],
+        ["Test Pasient", "Opened the patient's page", ""],
     ]
 
     period = client.get(f"/admin/access-log/staff/{nurse.id}",

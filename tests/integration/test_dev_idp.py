@@ -77,7 +77,8 @@ def test_the_authorization_request_carries_pkce_nonce_acr_and_language(client):
     assert len(query["code_challenge"][0]) >= 43
     assert query["acr_values"] == ["idporten-loa-high"]
     assert query["ui_locales"] == ["en"]
-    assert query["nonce"][0] and query["state"][0]
+    assert query["nonce"][0]
+    assert query["state"][0]
     assert query["state"] != query["nonce"]
 
 

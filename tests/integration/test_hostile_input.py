@@ -329,10 +329,6 @@ def test_hostile_step_posts_from_an_expired_session_keep_nothing_unsafe(
     post_after_expiry()
 
 
-@pytest.mark.xfail(strict=True, reason="portal/questionnaire/forms.py keeps a choice sent twice "
-                   "(['income', 'income']) and counts it twice against max_choices; no browser "
-                   "sends that. Fix: cleaned_values keeps each choice once (dict.fromkeys), "
-                   "_MaxChoices counts distinct choices; then remove this mark.")
 def test_a_choice_sent_twice_is_stored_once(client: PortalClient, db: Session,
                                             patient: int) -> None:
     url = step_url(patient, "finances_housing")

@@ -405,6 +405,7 @@ def test_an_unregistered_redirect_uri_is_refused_when_pushed(
     tap = tap_provider(app, provider.issuer)
     before = sign_in_session_count(app)
 
+    client.raw.get("/language/en", base_url=ELSEWHERE)  # cookies are per host
     start = client.raw.get("/sign-in/citizen/start", base_url=ELSEWHERE)
 
     # The provider refuses the pushed request: the browser never leaves the portal.
@@ -507,9 +508,16 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(
     response = client.raw.post("/sign-out", data={
         "csrf_token": home.one("form.header__sign-out input[name=csrf_token]")["value"]})
 
-    # On to the provider's end_session_endpoint, with the ID token as the hint.
+    # To our own page (a form may not be redirected to another origin), which goes on to the
+    # provider's end_session_endpoint by GET, with the ID token as the hint.
     assert response.status_code == 303
-    location = urlsplit(response.location)
+    assert urlsplit(response.location).path == "/signed-out"
+    onward = client.get("/signed-out")
+    refresh = onward.one('meta[http-equiv="refresh"]')["content"]
+    assert refresh.startswith("0; url=")
+    to_provider = refresh.removeprefix("0; url=")
+    assert onward.one("main a.button")["href"] == to_provider
+    location = urlsplit(to_provider)
     assert f"{location.scheme}://{location.netloc}{location.path}" == \
         f"{provider.issuer}/session/end"
     params = {k: v[0] for k, v in parse_qs(location.query).items()}
@@ -528,7 +536,7 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(
     assert still_out.status_code in (302, 303)
     assert urlsplit(still_out.location).path == "/sign-in"
     # Ended at the provider: it asks, the person confirms, and is sent back to the portal.
-    question = attempt.browser.open(response.location)
+    question = attempt.browser.open(to_provider)
     assert question.response.status_code == 200
     back = attempt.browser.press(question, "logout")
     assert back.at_portal

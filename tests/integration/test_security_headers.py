@@ -242,12 +242,6 @@ def test_the_session_cookie_is_set_when_signing_in(client, db):
 # --- form-action 'self' and the redirects that follow a form -----------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Sign-out answers its POST with a 303 to the provider's end-session page. Chromium applies "
-    "form-action to redirects after a form, so with a provider on another origin (ID-porten: "
-    "login.idporten.no, not the issuer's host) the browser refuses it and the provider's "
-    "session lives on. Fix in portal/auth/views.py: redirect to a page of ours that continues "
-    "to the provider by GET (meta refresh and a link); then remove this mark."))
 def test_signing_out_never_redirects_a_form_to_another_origin(app, client, db):
     signed_in_patient(client, db)
     # The provider's discovery document, as ID-porten's: logout on another host.

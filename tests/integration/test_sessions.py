@@ -66,6 +66,8 @@ def test_sign_out_ends_the_record_on_the_server(client, db):
     signed_in_patient(client, db)
     token = client.get("/patient/").csrf_token()
     client.post("/sign-out", {"csrf_token": token})
+    onward = client.get("/signed-out")  # sends the browser on to the provider's logout
+    assert onward.select('meta[http-equiv="refresh"]')
     records = list(db.scalars(select(SignInSession)))
     assert len(records) == 1
     assert records[0].ended_at is not None
