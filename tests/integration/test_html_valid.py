@@ -49,7 +49,53 @@ def _pages(client: PortalClient, db) -> dict[str, str]:
     other = factories.patient(db, diagnosed_days_ago=5)
     keep("other-patient", journey.touchpoint_url(journey.touchpoint_id(other, 1), "review"),
          status=404)
+    keep("access-log", "/patient/access-log")
+    keep("contacts", "/contacts")
+    _other_people(client.app, db, person, pages)
     return pages
+
+
+def _other_people(app, db, person, pages: dict[str, str]) -> None:
+    """Staff, relatives, and the sign-in's own pages (failures, sign-out)."""
+    def keep(client: PortalClient, name: str, url: str, status: int = 200) -> None:
+        pages[name] = client.get(url, status=status).response.get_data(as_text=True)
+
+    def keep_response(name: str, response) -> None:
+        pages[name] = response.get_data(as_text=True)
+
+    nurse = factories.staff_member(db, person.pathways[0].municipality)
+    admin = factories.staff_member(db, person.pathways[0].municipality, clinician=False,
+                                   administrator=True)
+    staff = PortalClient(app)
+    staff.sign_in_staff(nurse.national_id)
+    keep(staff, "staff-home", "/staff/")
+    keep(staff, "staff-patient", f"/staff/patients/{person.id}")
+    boss = PortalClient(app)
+    boss.sign_in_staff(admin.national_id)
+    keep(boss, "admin-staff-list", "/admin/access-log")
+    keep(boss, "admin-staff", f"/admin/access-log/staff/{nurse.id}")
+    keep(boss, "admin-staff-bad-dates", f"/admin/access-log/staff/{nurse.id}?start=31.02.2026")
+    relative = factories.relative(db, of=person)
+    family = PortalClient(app)
+    family.sign_in(relative.national_id)
+    keep(family, "relative-home", "/relative/")
+    keep(family, "relative-patient", f"/relative/patients/{person.id}")
+    token = family.get("/relative/").csrf_token()
+    family.post("/sign-out", {"csrf_token": token})
+    keep(family, "signed-out-onward", "/signed-out")
+    stranger = PortalClient(app)
+    keep_response("no-pathway", stranger.sign_in(factories.national_id("010190")))
+    keep_response("acr-too-low", stranger.sign_in(person.national_id,
+                                                  acr="idporten-loa-substantial"))
+    keep_response("no-staff-access", _no_staff_access(app, db))
+
+
+def _no_staff_access(app, db):
+    """HelseID knows them (a staff record elsewhere), this organisation does not: 403."""
+    member = factories.staff_member(db, factories.organisations(db)[0])
+    member.active = False
+    db.commit()
+    return PortalClient(app).sign_in_staff(member.national_id)
 
 
 @pytest.mark.skipif(not VNU.exists(), reason=f"the Nu HTML Checker is not installed at {VNU} "
