@@ -6,7 +6,9 @@ While wrk POSTs answers for one demo patient (as in run.py), a second patient mo
 questionnaire steps with plain GETs. Each of those GETs saves the patient's place
 (``response.current_page``), so it is a write that begins as a read. Every GET must answer 200.
 Uses the same start-up as run.py (fresh instance, default SQLite unless
-``PORTAL_BENCH_DATABASE_URL`` is set).
+``PORTAL_BENCH_DATABASE_URL`` is set, rate limits off): both patients sign in through the
+built-in OpenID provider on run.py's sign-in server (one worker, threads), which is then stopped;
+their cookies are used on the server under test (2 sync workers, as in run.py).
 """
 
 from __future__ import annotations
@@ -31,31 +33,32 @@ SECONDS = 8
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-race-"))
     bench_db = os.environ.get("PORTAL_BENCH_DATABASE_URL", "").strip()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PORTAL_DATABASE_URL", "PORTAL_ECHO_SQL"}}
-    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_IDP="true",
-               PORTAL_SECURE_COOKIES="false")
-    if bench_db:
-        env["PORTAL_DATABASE_URL"] = bench_db
+    env = bench.portal_env(tmp, bench_db)
     log_dir = bench.ARTIFACTS / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    server = None
+    server = signer = None
     try:
         subprocess.run([bench.venv_bin("portal"), "demo", "--no-serve",
                         *(["--reset"] if bench_db else [])],
                        env=env, cwd=tmp, check=True, capture_output=True, timeout=120)
         server = bench.start_gunicorn("concurrent-steps", "portal:create_app()", env, tmp, log_dir)
-        bench.wait_ready(server, "/dev/sign-in")
+        signer = bench.start_sign_in_server(env, tmp, log_dir)
+        bench.wait_ready(server, "/sign-in")
+        bench.wait_ready(signer, "/sign-in")
 
-        writer = bench.Client("127.0.0.1", server.port)
-        bench.sign_in(writer, bench.PERSONA)
+        def signed_in(national_id: str) -> bench.Client:
+            browser = bench.Client("127.0.0.1", signer.port)
+            bench.sign_in(browser, national_id)
+            return bench.Client("127.0.0.1", server.port, dict(browser.cookies))
+
+        writer = signed_in(bench.PERSONA)
+        mover = signed_in(SECOND_PERSONA)
+        signer.stop()
         tp = bench.open_touchpoint(writer)
         page = bench.load_step(writer, tp, bench.STEP_TOPIC)
         first, second = bench.answers_for(page)
         form = {"csrf_token": page.csrf_token, "action": "next", **first}
 
-        mover = bench.Client("127.0.0.1", server.port)
-        bench.sign_in(mover, SECOND_PERSONA)
         tp2 = bench.open_touchpoint(mover)
         own = bench.load_step(mover, tp2, bench.STEP_TOPIC)
         answer = bench.answers_for(own)[0]
@@ -83,8 +86,9 @@ def main() -> int:
         print(f"COULD NOT RUN: {exc}", file=sys.stderr)
         return 2
     finally:
-        if server is not None:
-            server.stop()
+        for started in (signer, server):
+            if started is not None:
+                started.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     posts = next((ln for ln in out.splitlines() if ln.startswith("BENCH_JSON ")), "")

@@ -1,6 +1,6 @@
 """Benchmarks of the patient portal: page weight, and throughput against a bare Flask page.
 
-    .venv/bin/python tests/bench/run.py            # about 45 s
+    .venv/bin/python tests/bench/run.py            # about 65 s
     .venv/bin/python tests/bench/run.py --duration 5s
 
 Prints Markdown tables and writes ``tests/artifacts/bench/results.json`` (plus the servers' logs).
@@ -11,14 +11,25 @@ What happens (see tests/bench/README.md):
 
 1. A fresh instance folder; ``portal demo --no-serve`` migrates SQLite and loads the demo
    personas (``PORTAL_BENCH_DATABASE_URL``, when set, is used as ``PORTAL_DATABASE_URL``).
-2. gunicorn serves the portal and ``bare_app.py`` with the same settings (2 sync workers).
-3. Sign in through the development sign-in; find the open touchpoint; check that every request
-   that will be measured answers as expected (200 with the step's heading, 303 for the POST).
+2. gunicorn serves the portal and ``bare_app.py`` with the same settings (2 sync workers), with
+   the rate limits switched off (``PORTAL_RATE_LIMIT_SIGN_IN`` and ``PORTAL_RATE_LIMIT_POSTS``
+   empty) so that the load is not answered with 429.
+3. Sign in through OpenID Connect with the built-in development provider, on a separate
+   sign-in server (one worker, 8 threads; same instance, database and secret): the portal calls
+   the provider's back channel over HTTP on its own host, and the provider keeps its codes and
+   keys in process memory, so neither a 2-sync-worker server nor the one-worker echo server can
+   complete a sign-in. The session cookies it hands out work on every server of the instance
+   (the session record is in the database). Then find the open touchpoint and the staff patient,
+   and check that every request that will be measured answers as expected (200 with the page's
+   heading, 303 for the POST).
 4. Page weight of step 5 (a topic page) and step 3 (the 0–10 scale): the HTML and every
    resource it references, raw and gzip level 6; all resources must be same-origin.
-5. SQL statements per request, from a one-worker gunicorn with ``PORTAL_ECHO_SQL=true``.
-6. wrk against the bare page, the portal's GET and the portal's POST, in that order, in one run;
-   the ratios portal/bare are the figures that matter (load generator and servers share cores).
+5. SQL statements per request, from a one-worker gunicorn with ``PORTAL_ECHO_SQL=true``; for the
+   staff patient page, the statements other than the access-log appends must be the same for
+   every patient and every view (no N+1).
+6. wrk against the bare page, the portal's GET and POST, the staff patient page and the bare
+   page again, in that order, in one run; the ratios portal/bare are the figures that matter
+   (load generator and servers share cores).
 """
 
 from __future__ import annotations
@@ -53,6 +64,13 @@ WRK_SCRIPT = BENCH / "wrk.lua"
 
 #: The demo persona with an open touchpoint (touchpoint 2).
 PERSONA = "12035812324"
+#: The demo cancer nurse at the hospital, and how her patient list names PERSONA.
+STAFF_PERSONA = "15077910015"
+STAFF_PATIENT_LINK = "Nordmann, Kari"
+#: What the development provider's form sends (ID-porten's level the citizen client asks for).
+SIGN_IN_ACR = "idporten-loa-high"
+#: Where a completed sign-in lands, per profile.
+SIGNED_IN_HOME = {"citizen": "/patient/", "staff": "/staff/"}
 #: A typical topic page and the 0–10 scale page.
 STEP_TOPIC = 5
 STEP_SCALE = 3
@@ -61,6 +79,12 @@ BUDGET_BYTES = 30_000
 GZIP_LEVEL = 6
 SESSION_COOKIE = "portal_session"
 GUNICORN_WORKERS = 2
+#: The server that signs the benchmark's clients in: one worker, so that the development
+#: provider's in-memory codes and keys are the ones the token call reaches, and threads, so that
+#: the portal's back-channel calls to its own host are answered while the callback waits.
+SIGN_IN_SERVER_ARGS = ("--threads", "8")
+#: Both rate limits off (an empty value switches a limit off): the load would otherwise be 429s.
+NO_RATE_LIMITS = {"PORTAL_RATE_LIMIT_SIGN_IN": "", "PORTAL_RATE_LIMIT_POSTS": ""}
 
 
 class BenchError(RuntimeError):
@@ -154,6 +178,8 @@ class PageParser(HTMLParser):
         self.all_urls: list[tuple[str, str, str]] = []  # (tag, attribute, url)
         self.forms: list[Form] = []
         self.links: list[str] = []
+        self.link_texts: list[tuple[str, str]] = []  # (href, text)
+        self._in_a = False
         self.h1: list[str] = []
         self.inline_css: list[str] = []
         self._in_h1 = False
@@ -181,6 +207,8 @@ class PageParser(HTMLParser):
             self.inline_css.append(a["style"])
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
+            self.link_texts.append((a["href"], ""))
+            self._in_a = True
         if tag == "form":
             self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
         if tag in {"input", "textarea", "select", "button"} and self.forms:
@@ -196,12 +224,19 @@ class PageParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "h1":
             self._in_h1 = False
+        if tag == "a" and self._in_a:
+            self._in_a = False
+            href, text = self.link_texts[-1]
+            self.link_texts[-1] = (href, " ".join(text.split()))
         if tag == "style":
             self._in_style = False
 
     def handle_data(self, data: str) -> None:
         if self._in_h1:
             self.h1[-1] += data
+        if self._in_a:
+            href, text = self.link_texts[-1]
+            self.link_texts[-1] = (href, text + data)
         if self._in_style:
             self.inline_css[-1] += data
 
@@ -279,6 +314,19 @@ class Server:
             self.proc.wait(timeout=5)
 
 
+def portal_env(instance: Path, database_url: str = "") -> dict[str, str]:
+    """The environment of every benchmark server: development mode with the built-in provider,
+    a fresh instance folder, the rate limits off; ``database_url`` (else SQLite) as the database.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"PORTAL_DATABASE_URL", "PORTAL_ECHO_SQL", "PORTAL_SECRET_KEY_FILE"}}
+    env.update(PORTAL_INSTANCE_PATH=str(instance), PORTAL_ENV="development", PORTAL_DEV_IDP="true",
+               PORTAL_SECURE_COOKIES="false", PYTHONUNBUFFERED="1", **NO_RATE_LIMITS)
+    if database_url:
+        env["PORTAL_DATABASE_URL"] = database_url
+    return env
+
+
 def start_gunicorn(name: str, app_spec: str, env: dict[str, str], cwd: Path, log_dir: Path,
                    workers: int = GUNICORN_WORKERS, extra: tuple[str, ...] = ()) -> Server:
     port = free_port()
@@ -290,6 +338,12 @@ def start_gunicorn(name: str, app_spec: str, env: dict[str, str], cwd: Path, log
             env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     return Server(name, proc, port, log)
+
+
+def start_sign_in_server(env: dict[str, str], cwd: Path, log_dir: Path) -> Server:
+    """A server of the same instance that can complete a sign-in (see SIGN_IN_SERVER_ARGS)."""
+    return start_gunicorn("portal-sign-in", "portal:create_app()", env, cwd, log_dir, workers=1,
+                          extra=SIGN_IN_SERVER_ARGS)
 
 
 def wait_ready(server: Server, path: str, timeout: float = 20) -> None:
@@ -325,16 +379,45 @@ def expect(condition: bool, message: str) -> None:
         raise BenchError(message)
 
 
-def sign_in(client: Client, national_id: str) -> None:
-    page = client.get("/dev/sign-in")
-    expect(page.status == 200, f"GET /dev/sign-in answered {page.status}, not 200 "
-                               "(is the development sign-in enabled?)")
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def sign_in(client: Client, national_id: str, profile: str = "citizen") -> None:
+    """Sign in as a browser does: the portal sends us to the built-in OpenID provider, whose form
+    takes the identity number; the provider sends us back to the portal's callback, which makes
+    the back-channel calls (discovery, token, JWKS) and lands us on the profile's home page.
+    The server must answer those calls while it handles the callback (see SIGN_IN_SERVER_ARGS).
+    """
+    start = f"/sign-in/{profile}/start"
+    begun = client.get(start)
+    expect(begun.status == 303,
+           f"GET {start} answered {begun.status}, not 303 (is the built-in provider on, "
+           f"PORTAL_DEV_IDP?):\n{' '.join(begun.text.split())[:500]}")
+    location = begun.headers.get("Location", "")
+    parts = urlsplit(location)
+    provider_origin = f"{parts.scheme}://{parts.netloc}"
+    expect(parts.path == "/dev-idp/authorize" and provider_origin == client.origin,
+           f"GET {start} redirected to {location!r}, not to this server's /dev-idp/authorize.")
+    provider = _path_and_query(location)
+    page = client.get(provider)
+    expect(page.status == 200, f"GET {provider} answered {page.status}, not 200.")
     tokens = [i.get("value", "") for f in parse(page.text).forms for i in f.inputs
               if i.get("name") == "csrf_token"]
-    expect(bool(tokens and tokens[0]), "No csrf_token on /dev/sign-in.")
-    done = client.post("/dev/sign-in", {"csrf_token": tokens[0], "national_id": national_id})
-    expect(done.status in (302, 303), f"POST /dev/sign-in answered {done.status}, not a redirect:"
-                                      f"\n{done.text[:500]}")
+    expect(bool(tokens and tokens[0]), f"No csrf_token on the provider's page {parts.path}.")
+    answer = client.post(provider, {"csrf_token": tokens[0], "national_id": national_id,
+                                    "acr": SIGN_IN_ACR})
+    callback = answer.headers.get("Location", "")
+    expect(answer.status == 302 and urlsplit(callback).path == f"/sign-in/{profile}/callback",
+           f"POST {parts.path} answered {answer.status} to {callback!r}, not 302 to the "
+           f"callback:\n{' '.join(answer.text.split())[:500]}")
+    done = client.get(_path_and_query(callback))
+    home = SIGNED_IN_HOME[profile]
+    landed = urlsplit(done.headers.get("Location", "")).path
+    expect(done.status == 303 and landed == home,
+           f"The {profile} callback answered {done.status} to {landed!r}, not 303 to {home} "
+           f"(server log: the back channel?):\n{' '.join(done.text.split())[:500]}")
     expect(SESSION_COOKIE in client.cookies, f"No {SESSION_COOKIE} cookie after signing in.")
 
 
@@ -387,6 +470,33 @@ def answers_for(step: StepPage) -> tuple[dict[str, str], dict[str, str]]:
     first = "a_little" if "a_little" in values else values[0]
     second = "quite_a_bit" if "quite_a_bit" in values else next(v for v in values if v != first)
     return {name: first}, {name: second}
+
+
+@dataclass
+class StaffPage:
+    patient_id: int
+    path: str
+    heading: str
+
+
+def staff_patients(client: Client) -> dict[str, int]:
+    """The signed-in staff member's patient list: link text ("Family, Given") -> patient id."""
+    home = client.get(SIGNED_IN_HOME["staff"])
+    expect(home.status == 200, f"GET /staff/ answered {home.status} after signing in.")
+    found = {text: int(m.group(1)) for href, text in parse(home.text).link_texts
+             if (m := re.fullmatch(r"/staff/patients/(\d+)", href))}
+    expect(bool(found), f"No patients (/staff/patients/<id>) on /staff/ for {STAFF_PERSONA}.")
+    return found
+
+
+def load_staff_page(client: Client, patient_id: int) -> StaffPage:
+    path = f"/staff/patients/{patient_id}"
+    reply = client.get(path)
+    expect(reply.status == 200, f"GET {path} answered {reply.status}, not 200:\n"
+                                f"{' '.join(reply.text.split())[:600]}")
+    heading = parse(reply.text).heading()
+    expect(bool(heading), f"GET {path}: no <h1>.")
+    return StaffPage(patient_id, path, heading)
 
 
 # --- 1. page weight -----------------------------------------------------------------------------
@@ -460,6 +570,9 @@ def page_weight(client: Client, path: str) -> dict[str, Any]:
 
 # --- 2. SQL statements per request --------------------------------------------------------------
 
+#: The access log's table: staff page views append to it (three statements per entry on SQLite:
+#: the write lock, the newest entry, the INSERT).
+ACCESS_LOG = re.compile(r"\baccess_event\b")
 ENGINE_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ INFO sqlalchemy\.engine\.Engine (.*)$")
 VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
@@ -509,18 +622,60 @@ def count_sql(server: Server, client: Client, method: str, path: str,
     statements = sql_statements(lines)
     by_kind = {verb: 0 for verb in VERBS}
     names: dict[str, int] = {}
+    access_log = entries = 0
     for statement in statements:
         by_kind[statement.split()[0]] += 1
         name = describe(statement)
         names[name] = names.get(name, 0) + 1
+        if ACCESS_LOG.search(statement):
+            access_log += 1
+            entries += statement.startswith("INSERT")
     return {
         "request": f"{method} {path}" + (f" ({label})" if label else ""), "status": reply.status,
         "select": by_kind["SELECT"], "insert": by_kind["INSERT"], "update": by_kind["UPDATE"],
         "delete": by_kind["DELETE"], "statements": len(statements),
+        "access_log_statements": access_log, "access_log_entries": entries,
         "by_statement": names,
         # The same statement more than once in one request: a lazy load per row (N+1) or an
         # object loaded again because nothing kept it in the session.
         "repeated": {k: n for k, n in names.items() if n > 1},
+    }
+
+
+def check_staff_sql(counts: list[dict[str, Any]], first_view: int) -> dict[str, Any]:
+    """The staff patient page must not load per row (N+1). ``counts``: one view of each patient
+    on the list, then ``counts[first_view]``'s page again (last). Checks:
+
+    - no statement but the access-log append's runs more than once in a request (a lazy load per
+      touchpoint, response or submission would repeat its SELECT);
+    - each access-log entry costs the same statements (lock, newest entry, INSERT);
+    - the measured page sends exactly the same statements when viewed again, although the access
+      log has grown meanwhile.
+
+    Between patients the statements besides the access log may differ by the eager loads that
+    SQLAlchemy skips when there is nothing to load (no responses: no submission query)."""
+    failures: list[str] = []
+    besides = {c["request"]: c["statements"] - c["access_log_statements"] for c in counts}
+    per_entry = {c["request"]: (c["access_log_statements"] / c["access_log_entries"]
+                                if c["access_log_entries"] else None) for c in counts}
+    for c in counts:
+        repeated = {k: n for k, n in c["repeated"].items() if not ACCESS_LOG.search(k)}
+        if repeated:
+            failures.append(f"{c['request']}: statements repeated within the request {repeated} "
+                            "(loaded per row: N+1)")
+    if len(set(per_entry.values())) != 1 or None in per_entry.values():
+        failures.append(f"staff patient page: statements per access-log entry differ or no entry "
+                        f"was written ({per_entry})")
+    first, again = counts[first_view], counts[-1]
+    if first["by_statement"] != again["by_statement"]:
+        failures.append(f"{again['request']}: other statements than the first view "
+                        f"({first['statements']} → {again['statements']})")
+    return {
+        "statements_per_view": {c["request"]: c["statements"] for c in counts},
+        "statements_besides_access_log": besides,
+        "statements_per_access_log_entry": sorted({v for v in per_entry.values() if v}),
+        "access_log_entries": {c["request"]: c["access_log_entries"] for c in counts},
+        "failures": failures,
     }
 
 
@@ -607,6 +762,20 @@ def markdown(results: dict[str, Any]) -> str:
             out.append(f"| `{s['request']}` | {s['select']} | {s['insert']} | {s['update']} | "
                        f"{s['delete']} | {rep} |")
         out.append("")
+        check = results.get("staff_sql_check")
+        if check:
+            verdict = "FAILED" if check["failures"] else "passed"
+            per_entry = ", ".join(f"{v:g}" for v in check["statements_per_access_log_entry"])
+            views = "; ".join(
+                f"{k.split('staff: ')[-1].rstrip(')')}: {n} = "
+                f"{check['statements_besides_access_log'][k]} + {per_entry} × "
+                f"{check['access_log_entries'][k]}"
+                for k, n in check["statements_per_view"].items())
+            out.append(f"Staff patient page, N+1 check {verdict}: no statement repeated but the "
+                       f"access log's, {per_entry} statements per access-log entry, the same "
+                       f"statements when viewed again. Statements per view (= page + {per_entry} "
+                       f"× access-log entries written): {views}.")
+            out.append("")
     load = results.get("load", {})
     if load.get("targets"):
         cfg = load["config"]
@@ -626,6 +795,8 @@ def markdown(results: dict[str, Any]) -> str:
                    f"{r['portal_get_over_bare_p50']:.1f}× |")
         out.append(f"| portal POST / bare | {r['portal_post_over_bare_rps']:.2f} | "
                    f"{r['portal_post_over_bare_p50']:.1f}× |")
+        out.append(f"| staff patient page / bare | {r['staff_get_over_bare_rps']:.2f} | "
+                   f"{r['staff_get_over_bare_p50']:.1f}× |")
         out.append("")
         drift = r["bare_after_over_bare_before_rps"]
         out.append(f"Bare after/before: {drift:.2f} (far from 1.00 means the machine was busy with "
@@ -657,12 +828,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     bench_db = os.environ.get("PORTAL_BENCH_DATABASE_URL", "").strip()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PORTAL_DATABASE_URL", "PORTAL_ECHO_SQL", "PORTAL_SECRET_KEY_FILE"}}
-    env.update(PORTAL_INSTANCE_PATH=str(tmp), PORTAL_ENV="development", PORTAL_DEV_IDP="true",
-               PORTAL_SECURE_COOKIES="false", PYTHONUNBUFFERED="1")
-    if bench_db:
-        env["PORTAL_DATABASE_URL"] = bench_db
+    env = portal_env(tmp, bench_db)
     results: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -681,7 +847,8 @@ def main(argv: list[str] | None = None) -> int:
         if demo.returncode != 0:
             raise BenchError(f"portal demo --no-serve failed:\n{demo.stdout}\n{demo.stderr}")
 
-        # 2. The servers, started together; the echo server is stopped before the load.
+        # 2. The servers, started together; the sign-in and echo servers are stopped before the
+        #    load. All four serve the same instance: same database, same secret key.
         portal = start_gunicorn("portal", "portal:create_app()", env, tmp, log_dir)
         servers.append(portal)
         bare = start_gunicorn("bare", "bare_app:create_app()", env, tmp, log_dir,
@@ -690,12 +857,23 @@ def main(argv: list[str] | None = None) -> int:
         echo = start_gunicorn("portal-echo-sql", "portal:create_app()",
                               {**env, "PORTAL_ECHO_SQL": "true"}, tmp, log_dir, workers=1)
         servers.append(echo)
-        for server, ready in ((portal, "/dev/sign-in"), (bare, "/"), (echo, "/dev/sign-in")):
+        signer = start_sign_in_server(env, tmp, log_dir)
+        servers.append(signer)
+        for server, ready in ((portal, "/sign-in"), (bare, "/"), (echo, "/sign-in"),
+                              (signer, "/sign-in")):
             wait_ready(server, ready)
 
-        # 3. Sign in and check every request that will be measured.
-        client = Client("127.0.0.1", portal.port)
-        sign_in(client, PERSONA)
+        # 3. Sign in (on the sign-in server), then carry the cookies to the measured server and
+        #    check every request that will be measured there.
+        def signed_in(national_id: str, profile: str) -> Client:
+            browser = Client("127.0.0.1", signer.port)
+            sign_in(browser, national_id, profile)
+            return Client("127.0.0.1", portal.port, dict(browser.cookies))
+
+        client = signed_in(PERSONA, "citizen")
+        staff_client = signed_in(STAFF_PERSONA, "staff")
+        signer.stop()
+        servers.remove(signer)
         touchpoint = open_touchpoint(client)
         topic = load_step(client, touchpoint, STEP_TOPIC)
         scale = load_step(client, touchpoint, STEP_SCALE)
@@ -726,6 +904,17 @@ def main(argv: list[str] | None = None) -> int:
                    f"The bare app answered {page.status} without its heading.")
 
         check_bare()
+        staff_list = staff_patients(staff_client)
+        expect(STAFF_PATIENT_LINK in staff_list,
+               f"{STAFF_PATIENT_LINK!r} is not on the nurse's patient list ({sorted(staff_list)}).")
+        staff_page = load_staff_page(staff_client, staff_list[STAFF_PATIENT_LINK])
+
+        def check_staff() -> None:
+            page = load_staff_page(staff_client, staff_page.patient_id)
+            expect(page.heading == staff_page.heading,
+                   f"{staff_page.path} shows {page.heading!r}, not {staff_page.heading!r}.")
+
+        check_staff()
         results["checked"] = {
             "persona": PERSONA, "touchpoint": touchpoint,
             "get": {"path": topic.path, "status": 200, "heading": topic.heading},
@@ -734,6 +923,8 @@ def main(argv: list[str] | None = None) -> int:
                      "location": posted.headers.get("Location")},
             "after_post": {"status": 200, "heading": again.heading},
             "bare": {"status": 200},
+            "staff": {"persona": STAFF_PERSONA, "path": staff_page.path, "status": 200,
+                      "heading": staff_page.heading, "patients": staff_list},
         }
 
         # 4. Page weight.
@@ -764,6 +955,20 @@ def main(argv: list[str] | None = None) -> int:
             count_sql(echo, echo_client, "POST", topic.path, post_alt, 303, "answer changed"),
             count_sql(echo, echo_client, "POST", topic.path, post_alt, 303, "same answer again"),
         ]
+        # The staff patient page for every patient on the nurse's list (they differ in how many
+        # touchpoints and submitted answers they have), then the measured one again (its access
+        # log has grown meanwhile).
+        echo_staff = Client("127.0.0.1", echo.port, dict(staff_client.cookies))
+        count_sql(echo, echo_staff, "GET", staff_page.path, None, 200)  # warm up
+        names = sorted(staff_list)
+        staff_sql = [count_sql(echo, echo_staff, "GET", f"/staff/patients/{staff_list[name]}",
+                               None, 200, f"staff: {name}") for name in names]
+        staff_sql.append(count_sql(echo, echo_staff, "GET", staff_page.path, None, 200,
+                                   f"staff: {STAFF_PATIENT_LINK}, viewed again"))
+        results["sql_per_request"] += staff_sql
+        results["staff_sql_check"] = check_staff_sql(staff_sql,
+                                                     names.index(STAFF_PATIENT_LINK))
+        results["failures"] += results["staff_sql_check"]["failures"]
         echo.stop()
         servers.remove(echo)
 
@@ -785,20 +990,22 @@ def main(argv: list[str] | None = None) -> int:
             # between the two bare rows instead of silently skewing the ratio.
             bare_target = Target("bare Flask GET (one template)", f"http://127.0.0.1:{bare.port}/")
             targets = [
-                ("bare_before", bare_target, check_bare),
+                ("bare_before", bare_target, check_bare, client),
                 ("portal_get", Target(f"portal GET step {STEP_TOPIC}", origin + topic.path),
-                 check_get),
+                 check_get, client),
                 ("portal_post", Target(f"portal POST step {STEP_TOPIC} (303, answer alternates)",
                                        origin + topic.path, "POST", urlencode(post_form),
-                                       urlencode(post_alt), "3"), check_posts),
-                ("bare_after", bare_target, check_bare),
+                                       urlencode(post_alt), "3"), check_posts, client),
+                ("staff_get", Target("staff GET patient page (writes the access log)",
+                                     origin + staff_page.path), check_staff, staff_client),
+                ("bare_after", bare_target, check_bare, client),
             ]
             results["load_average_before"] = os.getloadavg()
             measured = []
             by_role: dict[str, dict[str, Any]] = {}
-            for role, target, check in targets:
+            for role, target, check, signed_in_as in targets:
                 check()
-                cookie = client.cookies[SESSION_COOKIE]
+                cookie = signed_in_as.cookies[SESSION_COOKIE]
                 run_wrk(target, cookie, "1s", args.threads, args.connections)  # warm-up
                 result = run_wrk(target, cookie, args.duration, args.threads, args.connections)
                 result["role"] = role
@@ -811,9 +1018,12 @@ def main(argv: list[str] | None = None) -> int:
                         + by_role["bare_after"]["requests_per_second"]) / 2
             bare_p50 = (by_role["bare_before"]["p50_ms"] + by_role["bare_after"]["p50_ms"]) / 2
             get_r, post_r = by_role["portal_get"], by_role["portal_post"]
+            staff_r = by_role["staff_get"]
             results["load"] = {
                 "config": {"threads": args.threads, "connections": args.connections,
                            "duration": args.duration, "gunicorn_workers": GUNICORN_WORKERS,
+                           "sign_in_server": f"gunicorn -w 1 {' '.join(SIGN_IN_SERVER_ARGS)} "
+                                             "(signs the clients in; stopped before the load)",
                            "cpus": os.cpu_count()},
                 "targets": measured,
                 "bare_mean": {"requests_per_second": bare_rps, "p50_ms": bare_p50},
@@ -822,6 +1032,8 @@ def main(argv: list[str] | None = None) -> int:
                     "portal_post_over_bare_rps": post_r["requests_per_second"] / bare_rps,
                     "portal_get_over_bare_p50": get_r["p50_ms"] / bare_p50,
                     "portal_post_over_bare_p50": post_r["p50_ms"] / bare_p50,
+                    "staff_get_over_bare_rps": staff_r["requests_per_second"] / bare_rps,
+                    "staff_get_over_bare_p50": staff_r["p50_ms"] / bare_p50,
                     "bare_after_over_bare_before_rps":
                         by_role["bare_after"]["requests_per_second"]
                         / by_role["bare_before"]["requests_per_second"],
@@ -835,6 +1047,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"errors {t['socket_errors']}")
             time.sleep(1)  # let gunicorn finish requests wrk left queued
             check_get()  # still signed in, still the right page after the load
+            check_staff()
         code = 1 if results["failures"] else 0
     except BenchError as exc:
         results["error"] = str(exc)
