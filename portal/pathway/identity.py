@@ -7,7 +7,9 @@ portal accepts and how a number is shown when it must not be shown in full.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import validates
 from stdnum.exceptions import ValidationError
 from stdnum.no import fodselsnummer
 
@@ -46,3 +48,20 @@ def age_on(number: str, today: date) -> int:
 def masked(number: str) -> str:
     """Birth date part only: '150886 *****'. Used everywhere the full number is not needed."""
     return f"{number[:6]} *****"
+
+
+class Person:
+    """Mixin for a model of a person identified by a national identity number: patients,
+    relatives and staff. Only a number with valid check digits is ever stored."""
+
+    if TYPE_CHECKING:
+        given_name: str
+        family_name: str
+
+    @validates("national_id")
+    def _valid_national_id(self, _key: str, value: str) -> str:
+        return normalise(value)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"

@@ -3,14 +3,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.contacts.models import Organisation
 from portal.db import Base, UTCDateTime, utcnow
 from portal.pathway import identity
 
 
-class Patient(Base):
+class Patient(identity.Person, Base):
     __tablename__ = "patient"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,15 +26,6 @@ class Patient(Base):
     pathways: Mapped[list[Pathway]] = relationship(
         back_populates="patient", order_by="Pathway.diagnosis_date"
     )
-
-    @validates("national_id")
-    def _valid_national_id(self, _key: str, value: str) -> str:
-        """Only a number with valid check digits is ever stored (InvalidIdentityNumber)."""
-        return identity.normalise(value)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
 
     @property
     def current_pathway(self) -> Pathway | None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
 from portal.pathway import identity
 from portal.pathway.models import Patient
 
 
-class Relative(Base):
+class Relative(identity.Person, Base):
     __tablename__ = "relative"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,13 +33,6 @@ class Relative(Base):
         back_populates="relative", order_by="RelativeLink.id"
     )
 
-    @validates("national_id")
-    def _valid_national_id(self, _key: str, value: str) -> str:
-        return identity.normalise(value)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
 
 
 class RelativeLink(Base):

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.contacts.models import Organisation, OrganisationKind
 from portal.db import Base, UTCDateTime, utcnow
@@ -29,7 +29,7 @@ class StaffRole(StrEnum):
 CLINICIANS = (StaffRole.HOSPITAL_CLINICIAN, StaffRole.MUNICIPAL_CLINICIAN)
 
 
-class StaffMember(Base):
+class StaffMember(identity.Person, Base):
     __tablename__ = "staff_member"
     __table_args__ = (UniqueConstraint("national_id", "organisation_id"),)
 
@@ -52,14 +52,6 @@ class StaffMember(Base):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
-
-    @validates("national_id")
-    def _valid_national_id(self, _key: str, value: str) -> str:
-        return identity.normalise(value)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
 
     @property
     def roles(self) -> frozenset[StaffRole]:

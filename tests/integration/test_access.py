@@ -3,7 +3,6 @@ need a signed-in patient, `next` stays on this site, idle sessions end, sign-out
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -152,23 +151,6 @@ def test_dev_provider_refuses_a_malformed_identity_number(client, db, national_i
 
 
 # --- idle timeout ------------------------------------------------------------------------------
-
-
-class Clock:
-    """Moves time.time forward for the portal and for the cookie signatures alike."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = 0.0
-        real = time.time
-        monkeypatch.setattr("portal.auth.session.time.time", lambda: real() + self.offset)
-
-    def advance(self, minutes: float) -> None:
-        self.offset += minutes * 60
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 def _idle_minutes(app: Flask) -> int:

@@ -3,10 +3,8 @@ of person (30 minutes for citizens, 15 for staff) and an absolute lifetime."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
-import pytest
 from sqlalchemy import select
 
 from portal.auth.models import SignInSession
@@ -72,21 +70,6 @@ def test_sign_out_ends_the_record_on_the_server(client, db):
     assert len(records) == 1
     assert records[0].ended_at is not None
     assert records[0].id_token is None  # kept only as long as the provider's logout needs it
-
-
-class Clock:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = 0.0
-        real = time.time
-        monkeypatch.setattr("portal.auth.session.time.time", lambda: real() + self.offset)
-
-    def advance(self, minutes: float) -> None:
-        self.offset += minutes * 60
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 def _signed_in_staff(app, db) -> PortalClient:
