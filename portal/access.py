@@ -26,6 +26,7 @@ from portal.relatives.models import Relative, RelativeLink
 from portal.staff.models import StaffMember, StaffRole
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 PUBLIC = "public"
 #: Every kind of rule an endpoint may declare (a test checks each endpoint uses one of these).
@@ -113,20 +114,49 @@ def _to_sign_in(rule: Rule) -> WerkzeugResponse:
                             staff=1 if rule.kind == STAFF else None))
 
 
-def current_patient() -> Patient:
-    """The signed-in patient, loaded once per request (kept on ``g``: the session's identity
-    map holds objects only while something references them)."""
-    if "patient" in g:
-        cached: Patient = g.patient
+def _signed_in(kind: str, load: Callable[[int], T | None]) -> T:
+    """The signed-in person of this kind, loaded once per request and kept on ``g`` (the
+    session's identity map holds objects only while something references them); else 404."""
+    cached: T | None = g.get(f"person_{kind}")
+    if cached is not None:
         return cached
     principal = current_principal()
-    if principal is None or principal.kind != PATIENT:
+    if principal is None or principal.kind != kind:
         abort(404)
-    found = db_session().get(Patient, principal.subject_id)
+    found = load(principal.subject_id)
     if found is None:
         abort(404)
-    g.patient = found
+    setattr(g, f"person_{kind}", found)
     return found
+
+
+def current_patient() -> Patient:
+    return _signed_in(PATIENT, lambda id_: db_session().get(Patient, id_))
+
+
+def current_relative() -> Relative:
+    return _signed_in(RELATIVE, lambda id_: db_session().get(Relative, id_))
+
+
+def current_staff() -> StaffMember:
+    """The signed-in staff member with their organisation; 404 if switched off."""
+    def load(id_: int) -> StaffMember | None:
+        return db_session().scalar(
+            select(StaffMember)
+            .where(StaffMember.id == id_, StaffMember.active.is_(True))
+            .options(joinedload(StaffMember.organisation)))
+
+    return _signed_in(STAFF, load)
+
+
+def current_person() -> Patient | Relative | StaffMember:
+    """Whoever is signed in, of any kind (404 when nobody is)."""
+    principal = current_principal()
+    if principal is None:
+        abort(404)
+    loaders: dict[str, Callable[[], Patient | Relative | StaffMember]] = {
+        PATIENT: current_patient, RELATIVE: current_relative, STAFF: current_staff}
+    return loaders[principal.kind]()
 
 
 def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
@@ -150,38 +180,6 @@ def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
     found = db_session().scalar(query)
     if found is None:
         abort(404)
-    return found
-
-
-def current_staff() -> StaffMember:
-    """The signed-in staff member with their organisation, once per request; 404 if inactive."""
-    if "staff" in g:
-        cached: StaffMember = g.staff
-        return cached
-    principal = current_principal()
-    if principal is None or principal.kind != STAFF:
-        abort(404)
-    found = db_session().scalar(
-        select(StaffMember).where(StaffMember.id == principal.subject_id)
-        .options(joinedload(StaffMember.organisation))
-    )
-    if found is None or not found.active:
-        abort(404)
-    g.staff = found
-    return found
-
-
-def current_relative() -> Relative:
-    if "relative" in g:
-        cached: Relative = g.relative
-        return cached
-    principal = current_principal()
-    if principal is None or principal.kind != RELATIVE:
-        abort(404)
-    found = db_session().get(Relative, principal.subject_id)
-    if found is None:
-        abort(404)
-    g.relative = found
     return found
 
 

@@ -65,24 +65,10 @@ def switch(code: str) -> WerkzeugResponse:
 
 def _remember_for_principal(code: str) -> None:
     """A signed-in person's choice is kept for their next sign-in, on any device."""
-    from portal.auth.session import PATIENT, RELATIVE, current_principal
-    from portal.db import db_session
-    from portal.pathway.models import Patient
-    from portal.relatives.models import Relative
-    from portal.staff.models import StaffMember
+    from portal.auth.session import current_principal
 
-    principal = current_principal()
-    if principal is None:
-        return
-    person: Patient | Relative | StaffMember | None
-    if principal.kind == PATIENT:
-        person = db_session().get(Patient, principal.subject_id)
-    elif principal.kind == RELATIVE:
-        person = db_session().get(Relative, principal.subject_id)
-    else:
-        person = db_session().get(StaffMember, principal.subject_id)
-    if person is not None:
-        person.preferred_locale = code
+    if current_principal() is not None:
+        access.current_person().preferred_locale = code
 
 
 def init_app(app: Flask, default_locale: str, timezone: str) -> None:

@@ -16,7 +16,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -189,8 +189,6 @@ def begin(profile: str, next_url: str | None, locale: str) -> str:
 
 def _push(client: OAuth2Session, oidc: OidcSettings, meta: dict[str, Any], url: str) -> str:
     """RFC 9126: send the request's parameters to the provider; the browser carries a handle."""
-    from urllib.parse import parse_qsl, urlsplit
-
     params = dict(parse_qsl(urlsplit(url).query))
     auth = client.client_auth(client.token_endpoint_auth_method)
     try:

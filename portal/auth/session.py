@@ -28,6 +28,8 @@ PATIENT = "patient"
 RELATIVE = "relative"
 STAFF = "staff"
 KINDS = (PATIENT, RELATIVE, STAFF)
+#: Where each kind of signed-in person starts.
+HOMES = {PATIENT: "patient.home", RELATIVE: "relative.home", STAFF: "staff.home"}
 
 
 @dataclass(frozen=True)

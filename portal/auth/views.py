@@ -3,7 +3,17 @@ staff.py; the session in session.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -11,16 +21,14 @@ from portal import access
 from portal.auth import oidc
 from portal.auth.citizen import sign_in_citizen
 from portal.auth.models import SignInSession
-from portal.auth.session import STAFF, current_principal, safe_next, sign_out
+from portal.auth.session import HOMES, STAFF, current_principal, safe_next, sign_out
 from portal.auth.staff import sign_in_staff
 from portal.db import db_session
 from portal.pathway import identity
+from portal.settings import PROFILES
 
 bp = Blueprint("auth", __name__)
 
-PROFILES = ("citizen", "staff")
-#: After signing in, each kind of person starts here unless ``next`` says otherwise.
-HOME = {"patient": "patient.home", "relative": "relative.home", "staff": "staff.home"}
 
 
 @bp.get("/sign-in")
@@ -66,13 +74,11 @@ def callback(profile: str) -> WerkzeugResponse | tuple[str, int]:
     elif sign_in_citizen(pid, signed_in.id_token) is None:
         return render_template("auth/no_pathway.html"), 200
     principal = current_principal()
-    home = url_for(HOME[principal.kind]) if principal else url_for("public.index")
+    home = url_for(HOMES[principal.kind]) if principal else url_for("public.index")
     return redirect(next_url or home, code=303)
 
 
 def _failed(failure: oidc.SignInFailed) -> tuple[str, int]:
-    from flask import current_app
-
     current_app.logger.info("Sign-in failed: %s", failure)
     status = {"cancelled": 200, "unavailable": 503}.get(failure.reason, 400)
     return render_template("auth/failed.html", reason=failure.reason), status

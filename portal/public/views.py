@@ -6,14 +6,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access
-from portal.auth.session import current_principal
+from portal.auth.session import HOMES, current_principal
 from portal.contacts.models import Organisation
 from portal.db import db_session
 
 bp = Blueprint("public", __name__)
-
-#: Where each kind of signed-in person starts.
-HOMES = {"patient": "patient.home", "relative": "relative.home", "staff": "staff.home"}
 
 
 @bp.get("/")
