@@ -61,10 +61,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.audit.views import bp as audit_bp
     from portal.auth import session as auth_session
     from portal.auth.views import bp as auth_bp
+    from portal.clinician.views import bp as clinician_bp
+    from portal.fhir.views import bp as fhir_bp
     from portal.patient.views import bp as patient_bp
     from portal.public.views import bp as public_bp
     from portal.relatives.views import bp as relatives_bp
-    from portal.staff.views import bp as staff_bp
+    from portal.summary.views import bp as summary_bp
 
     app.before_request(auth_session.load_principal)
     app.before_request(access.enforce)
@@ -72,7 +74,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(patient_bp)
     app.register_blueprint(relatives_bp)
-    app.register_blueprint(staff_bp)
+    app.register_blueprint(clinician_bp)
+    app.register_blueprint(summary_bp)
+    app.register_blueprint(fhir_bp)
     app.register_blueprint(audit_bp)
     if settings.dev_idp and not settings.is_production:  # settings.check refuses it too
         from portal.auth import devidp

@@ -204,6 +204,43 @@ def load_staff_patient(patient_id: int) -> Patient:
     return found
 
 
+@dataclass(frozen=True)
+class StaffTouchpoint:
+    """A touchpoint a staff member may read, and on which terms."""
+
+    touchpoint: Touchpoint
+    #: The staff member's organisation holds this conversation: it sees every answer and may
+    #: change the appointment, the record and the actions. Otherwise it is the municipality
+    #: reading the hospital's touchpoint 1 after the hand-over, within the patient's sharing
+    #: choices, and may change nothing.
+    responsible: bool
+
+
+def load_staff_touchpoint(touchpoint_id: int, responsible: bool = False,
+                          lock: bool = False) -> StaffTouchpoint:
+    """A touchpoint the signed-in staff member's organisation holds, or touchpoint 1 handed
+    over to it; else 404. With ``responsible``, only the organisation holding it."""
+    organisation_id = current_staff().organisation_id
+    query = (
+        select(Touchpoint).join(Pathway)
+        .where(Touchpoint.id == _valid_id(touchpoint_id))
+        .options(contains_eager(Touchpoint.pathway).joinedload(Pathway.patient),
+                 joinedload(Touchpoint.organisation))
+    )
+    if lock:
+        query = query.with_for_update(of=Touchpoint)
+    found = db_session().scalar(query)
+    if found is None:
+        abort(404)
+    if found.organisation_id == organisation_id:
+        return StaffTouchpoint(found, responsible=True)
+    handed_over = (found.number == 1 and found.pathway.handed_over_at is not None
+                   and found.pathway.municipality_id == organisation_id)
+    if responsible or not handed_over:
+        abort(404)
+    return StaffTouchpoint(found, responsible=False)
+
+
 def load_relative_patient(patient_id: int) -> Patient:
     """A patient who has let the signed-in relative in (accepted, not withdrawn), or 404."""
     found = db_session().scalar(

@@ -2,15 +2,18 @@
 
 from portal.audit.models import AccessEvent
 from portal.auth.models import SignInSession
+from portal.clinician.models import AgreedAction
 from portal.contacts.models import ContactPoint, Organisation
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.patient.models import ExpiredDraft
 from portal.questionnaire.models import Answer, Response, Submission
 from portal.relatives.models import Relative, RelativeLink
 from portal.staff.models import StaffMember
+from portal.summary.models import RenderedPdf
 
 __all__ = [
     "AccessEvent",
+    "AgreedAction",
     "Answer",
     "ContactPoint",
     "ExpiredDraft",
@@ -19,6 +22,7 @@ __all__ = [
     "Patient",
     "Relative",
     "RelativeLink",
+    "RenderedPdf",
     "Response",
     "SignInSession",
     "StaffMember",

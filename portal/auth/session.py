@@ -29,7 +29,7 @@ RELATIVE = "relative"
 STAFF = "staff"
 KINDS = (PATIENT, RELATIVE, STAFF)
 #: Where each kind of signed-in person starts.
-HOMES = {PATIENT: "patient.home", RELATIVE: "relative.home", STAFF: "staff.home"}
+HOMES = {PATIENT: "patient.home", RELATIVE: "relative.home", STAFF: "clinician.worklist"}
 
 
 @dataclass(frozen=True)

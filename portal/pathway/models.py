@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.contacts.models import Organisation
@@ -21,6 +21,13 @@ class Patient(identity.Person, Base):
     family_name: Mapped[str] = mapped_column(String(100))
     #: The language the patient chose in the portal (nb, nn, en); None until they choose.
     preferred_locale: Mapped[str | None] = mapped_column(String(5))
+    #: For notices only (issue 7), given at enrolment: E.164 ("+4791234567"), validated with
+    #: phonenumbers; the e-mail address validated with email-validator.
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    #: Children under 18 in the household: they are relatives in their own right
+    #: (helsepersonelloven § 10 a). None when not asked.
+    children_under_18: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     pathways: Mapped[list[Pathway]] = relationship(
@@ -43,6 +50,11 @@ class Pathway(Base):
     hospital_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the hospital handed over to the municipality after touchpoint 1, and who did it.
+    #: From then on the municipality reads touchpoint 1 as far as the patient's sharing choices
+    #: allow, and the patient's contact is the municipality.
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id"))
 
     patient: Mapped[Patient] = relationship(back_populates="pathways")
     hospital: Mapped[Organisation] = relationship(foreign_keys=[hospital_id])
@@ -63,6 +75,8 @@ class Touchpoint(Base):
             "declined_on IS NULL OR offer_again_on IS NOT NULL", name="declined_has_offer_again"
         ),
         CheckConstraint("held_on IS NULL OR declined_on IS NULL", name="held_or_declined"),
+        # The worklist: an organisation's conversations in time order.
+        Index("ix_touchpoint_organisation_appointment", "organisation_id", "appointment_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +84,11 @@ class Touchpoint(Base):
     number: Mapped[int]
     #: The hospital trust for touchpoint 1, the municipality for 2 and 3.
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    #: The conversation record: when it was held, by whom (as written by staff), and whether
+    #: a relative or someone else the patient brought took part.
     held_on: Mapped[date | None] = mapped_column(Date)
+    held_by: Mapped[str | None] = mapped_column(String(200))
+    relative_present: Mapped[bool | None]
     declined_on: Mapped[date | None] = mapped_column(Date)
     #: A patient who declines is asked again later: declining is a state, not an end.
     offer_again_on: Mapped[date | None] = mapped_column(Date)

@@ -40,6 +40,9 @@ class Response(Base):
     #: When a safety answer first suggested acute risk. Stays set once set: the clinician must
     #: see it even if the answer is changed later.
     urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When a clinician of the responsible organisation first opened the submitted answers:
+    #: the worklist lists submitted questionnaires that nobody has opened yet.
+    first_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -153,7 +153,7 @@ def test_record_by_a_staff_member_keeps_a_snapshot(app, db, nurse, person, hospi
 
 def test_record_takes_the_endpoint_as_context_when_none_is_given(app, db, nurse, person):
     record_as(app, nurse, person.id, AccessAction.OPENED_PATIENT)
-    assert entries(db)[0].context == "staff.patient"
+    assert entries(db)[0].context == "clinician.patient"
 
 
 def test_entries_form_a_chain(app, db, nurse, person):

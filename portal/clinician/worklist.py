@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import render_template
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access, audit
+from portal.clinician.blueprint import bp
 from portal.db import db_session
 from portal.pathway import identity
 from portal.pathway.models import Pathway, Patient, Touchpoint
@@ -21,14 +22,12 @@ from portal.questionnaire.models import Response, Submission
 from portal.questionnaire.sharing import shareable
 from portal.staff.models import CLINICIANS
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
 LIST_LIMIT = 200
 
 
 @bp.get("/")
 @access.staff()
-def home() -> str:
+def worklist() -> str:
     staff = access.current_staff()
     patients: list[Patient] = []
     if staff.roles & set(CLINICIANS):
@@ -40,7 +39,7 @@ def home() -> str:
             .order_by(Patient.family_name, Patient.given_name, Patient.id)
             .distinct().limit(LIST_LIMIT)
         ))
-    return render_template("staff/home.html", staff=staff, patients=patients,
+    return render_template("clinician/worklist.html", staff=staff, patients=patients,
                            limit=LIST_LIMIT)
 
 
@@ -74,6 +73,6 @@ def patient(patient_id: int) -> str:
         audit.record(person.id, audit.AccessAction.READ_ANSWERS,
                      touchpoint_number=touchpoint.number, context="staff.patient")
         shown.append((touchpoint, submission, definition, answers, withheld))
-    return render_template("staff/patient.html", person=person, shown=shown,
+    return render_template("clinician/patient.html", person=person, shown=shown,
                            age=identity.age_on(person.national_id, today()),
                            masked=identity.masked(person.national_id))

@@ -1,0 +1,3 @@
+"""TODO(issue 4): being written."""
+
+from portal.clinician.blueprint import bp  # noqa: F401

@@ -1,0 +1,1 @@
+"""FHIR R4 exports for the patient record: the questionnaire and each response."""
