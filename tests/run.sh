@@ -17,6 +17,15 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# poppler-utils and qpdf for tests/integration/test_summary_pdf.py (pdftotext, pdfinfo, qpdf --check).
+if ! command -v pdfinfo >/dev/null || ! command -v qpdf >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils qpdf >/dev/null
+  else
+    echo "poppler-utils/qpdf are not installed: the PDF inspection tests will be skipped."
+  fi
+fi
+
 # The Nu HTML Checker (Java) for tests/integration/test_html_valid.py.
 if ! command -v java >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
