@@ -50,24 +50,40 @@ def db_downgrade(revision: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="Recreate the demo personas from scratch.")
 @click.option("--no-serve", is_flag=True, help="Only migrate and load the demo data.")
-def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
+@click.option("--patients", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Also generate this many patients with realistic pathways (benchmarks).")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="The same seed gives the same generated patients; a repeat adds none.")
+def demo_command(host: str, port: int, reset: bool, no_serve: bool, patients: int,
+                 seed: int) -> None:
     from portal import demo, migrations
     from portal.db import session_scope
 
     settings = current_settings()
     if settings.is_production:
         raise click.ClickException("The demo is not available in production mode.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     migrations.upgrade(settings.resolved_database_url)
-    with session_scope(current_app._get_current_object()) as session:  # type: ignore[attr-defined]
+    with session_scope(app) as session:
         people = demo.load(session, reset=reset)
         names = ", ".join(p.full_name for p in people)
     click.echo(f"Demo data loaded into {settings.resolved_database_url} ({names}).")
+    if patients:
+        from portal.demo import generator
+
+        with session_scope(app) as session:
+            result = generator.generate(
+                session, patients, seed=seed,
+                days_before=settings.questionnaire_opens_days_before,
+                progress=lambda done: click.echo(f"  {done} patients …"))
+        rows = ", ".join(f"{count} {name}" for name, count in result.rows.items())
+        click.echo(f"Generated {result.added} patients in {result.seconds:.1f} s ({rows}); "
+                   f"{result.skipped} were there already.")
     if no_serve:
         return
     click.echo(f"Open http://{host}:{port}/ and choose 'Logg inn' to pick a demo person.")
     # Werkzeug's development server: fine for trying out; production uses gunicorn (README).
-    run_simple(host, port, current_app._get_current_object(),  # type: ignore[attr-defined]
-               threaded=True)
+    run_simple(host, port, app, threaded=True)
 
 
 # --- translations ------------------------------------------------------------------------------

@@ -187,6 +187,8 @@ class Settings:
     questionnaire_opens_days_before: int = 21
     #: Overall strain (0–10) at or above this counts as high strain.
     high_strain_threshold: int = 4
+    #: The worklist shows conversations booked from today and this many days ahead.
+    worklist_days: int = 14
     #: Log SQL statements (development aid).
     echo_sql: bool = False
 
@@ -262,6 +264,9 @@ class Settings:
             values["high_strain_threshold"] = _int(
                 "PORTAL_HIGH_STRAIN_THRESHOLD", env["PORTAL_HIGH_STRAIN_THRESHOLD"], 0, 10
             )
+        if "PORTAL_WORKLIST_DAYS" in env:
+            values["worklist_days"] = _int("PORTAL_WORKLIST_DAYS", env["PORTAL_WORKLIST_DAYS"],
+                                           0, 366)
         if "PORTAL_ECHO_SQL" in env:
             values["echo_sql"] = _bool("PORTAL_ECHO_SQL", env["PORTAL_ECHO_SQL"])
         settings = cls(**values)  # type: ignore[arg-type]

@@ -88,3 +88,54 @@ def relative(session: Session, of: Patient, accepted: bool = True,
                              withdrawn_at=now if withdrawn else None))
     session.commit()
     return person
+
+
+# --- the worklist, enrolment and appointments (issue 4) -----------------------------------
+# (Imported here to keep this an append-only addition to the file.)
+
+from portal.questionnaire.models import Response, Submission  # noqa: E402
+
+
+def municipality(session: Session, name: str) -> Organisation:
+    found = Organisation(kind=OrganisationKind.MUNICIPALITY, name=name, org_number=org_number(),
+                         municipality_number=f"{next(_serial) % 10000:04d}")
+    session.add(found)
+    session.commit()
+    return found
+
+
+def pathway_patient(session: Session, hospital: Organisation, municipality: Organisation,
+                    diagnosis_date: date, given_name: str = "Test",
+                    family_name: str = "Pasient", birth: str = "120358") -> Patient:
+    """A patient of the given hospital and municipality, diagnosed on ``diagnosis_date``."""
+    person = Patient(national_id=national_id(birth), given_name=given_name,
+                     family_name=family_name)
+    pathway = Pathway(patient=person, diagnosis_date=diagnosis_date, hospital=hospital,
+                      municipality=municipality)
+    for number in (1, 2, 3):
+        pathway.touchpoints.append(Touchpoint(
+            number=number, organisation=hospital if number == 1 else municipality))
+    session.add(person)
+    session.commit()
+    return person
+
+
+def response(session: Session, touchpoint: Touchpoint, *, submitted: bool = True,
+             urgent: bool = False, read: bool = False, revision: int = 3,
+             submitted_at: datetime | None = None) -> Response:
+    """A response to the current questionnaire: started (``revision`` changes), sent or not,
+    urgent or not, opened by a clinician or not. Answers are left out: the worklist reads none."""
+    from portal.questionnaire import definition as definitions
+
+    now = datetime.now(ZoneInfo("UTC"))
+    latest = definitions.latest("needs")
+    found = Response(touchpoint_id=touchpoint.id, questionnaire_id=latest.id,
+                     questionnaire_version=latest.version, revision=revision,
+                     submitted_revision=revision if submitted else None,
+                     urgent_at=now if urgent else None, first_read_at=now if read else None)
+    if submitted:
+        found.submissions.append(Submission(number=1, revision=revision, answers={},
+                                            submitted_at=submitted_at or now))
+    session.add(found)
+    session.commit()
+    return found

@@ -1,78 +1,57 @@
-"""Staff pages. Minimal for now: whom the staff member's organisation follows, and one patient's
-submitted answers as far as the staff member may see them. The worklist, the summary, the PDF and
-the conversation record replace these pages in the clinician issue (4)."""
+"""The staff member's start page: what needs doing at their organisation.
+
+The worklist is a list of names to choose from, with no health information beyond the markers
+needed to choose: it is not logged row by row. Opening a patient is logged
+(``patient_page.patient``), as is every read of answers.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import render_template, request
 
-from flask import render_template
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
-
-from portal import access, audit
+from portal import access
+from portal.clinician import queries
 from portal.clinician.blueprint import bp
+from portal.clinician.forms import STATE_FILTERS, TOUCHPOINT_FILTERS, WorklistForm
+from portal.contacts.models import OrganisationKind
 from portal.db import db_session
 from portal.pathway import identity
-from portal.pathway.models import Pathway, Patient, Touchpoint
+from portal.pathway.rules import Place
 from portal.patient.flow import today
-from portal.questionnaire import definition as definitions
-from portal.questionnaire.definition import Definition
-from portal.questionnaire.models import Response, Submission
-from portal.questionnaire.sharing import shareable
-from portal.staff.models import CLINICIANS
-
-LIST_LIMIT = 200
+from portal.settings import current as current_settings
+from portal.staff.models import CLINICIANS, StaffRole
 
 
 @bp.get("/")
 @access.staff()
 def worklist() -> str:
     staff = access.current_staff()
-    patients: list[Patient] = []
-    if staff.roles & set(CLINICIANS):
-        organisation_id = staff.organisation_id
-        patients = list(db_session().scalars(
-            select(Patient).join(Pathway)
-            .where(or_(Pathway.hospital_id == organisation_id,
-                       Pathway.municipality_id == organisation_id))
-            .order_by(Patient.family_name, Patient.given_name, Patient.id)
-            .distinct().limit(LIST_LIMIT)
-        ))
-    return render_template("clinician/worklist.html", staff=staff, patients=patients,
-                           limit=LIST_LIMIT)
-
-
-@bp.get("/patients/<int:patient_id>")
-@access.staff(*CLINICIANS)
-def patient(patient_id: int) -> str:
-    staff = access.current_staff()
-    person = access.load_staff_patient(patient_id)
-    touchpoints = list(db_session().scalars(
-        select(Touchpoint).join(Pathway).where(Pathway.patient_id == person.id)
-        .order_by(Pathway.diagnosis_date, Touchpoint.number)
-        .options(selectinload(Touchpoint.organisation))
-    ))
-    responses = {r.touchpoint_id: r for r in db_session().scalars(
-        select(Response).where(Response.touchpoint_id.in_([t.id for t in touchpoints]))
-        .options(selectinload(Response.submissions))
-    )}
-    audit.record(person.id, audit.AccessAction.OPENED_PATIENT, context="staff.patient")
-    shown: list[tuple[Touchpoint, Submission | None, Definition | None, dict[str, Any], bool]] = []
-    for touchpoint in touchpoints:
-        response = responses.get(touchpoint.id)
-        submission = response.submissions[-1] if response and response.submissions else None
-        if submission is None or response is None:
-            shown.append((touchpoint, None, None, {}, False))
-            continue
-        definition = definitions.get(response.questionnaire_id, response.questionnaire_version)
-        if definition is None:  # every stored version is loaded at start-up; never happens
-            raise LookupError(response.questionnaire_id)
-        answers, withheld = shareable(definition, submission.answers,
-                                      touchpoint.organisation_id == staff.organisation_id)
-        audit.record(person.id, audit.AccessAction.READ_ANSWERS,
-                     touchpoint_number=touchpoint.number, context="staff.patient")
-        shown.append((touchpoint, submission, definition, answers, withheld))
-    return render_template("clinician/patient.html", person=person, shown=shown,
-                           age=identity.age_on(person.national_id, today()),
-                           masked=identity.masked(person.national_id))
+    if not staff.roles & set(CLINICIANS):
+        return render_template("clinician/worklist_admin.html", staff=staff)
+    settings = current_settings()
+    clock = queries.Clock(today(), settings.display_timezone)
+    session, organisation_id = db_session(), staff.organisation_id
+    place = (Place.HOSPITAL if staff.organisation.kind == OrganisationKind.HOSPITAL_TRUST
+             else Place.MUNICIPALITY)
+    form = WorklistForm(request.args)
+    lists: dict[str, queries.Listing] = {}
+    results = None
+    if form.active and form.validate():
+        results = queries.search(
+            session, organisation_id, clock, settings, national_id=form.national_id,
+            words=form.name_words, state=form.state.data or None,
+            number=int(form.touchpoint.data) if form.touchpoint.data else None)
+    elif not form.active:
+        lists = {
+            "coming": queries.coming_conversations(session, organisation_id, clock, settings),
+            "unread": queries.unread_submissions(session, organisation_id, clock, settings),
+            "unbooked": queries.unbooked(session, organisation_id, place, clock, settings),
+            "offer_again": queries.offer_again(session, organisation_id, clock, settings),
+        }
+    return render_template(
+        "clinician/worklist.html", staff=staff, form=form,
+        search=form, lists=lists, results=results, page_size=queries.PAGE_SIZE,
+        days=settings.worklist_days, states=STATE_FILTERS, numbers=TOUCHPOINT_FILTERS,
+        age=lambda person: identity.age_on(person.national_id, clock.today),
+        may_enrol=StaffRole.HOSPITAL_CLINICIAN in staff.roles,
+        administrator=StaffRole.ADMINISTRATOR in staff.roles)

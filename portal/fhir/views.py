@@ -1,5 +1,76 @@
-"""TODO(issue 4): being written."""
+"""FHIR R4 downloads for the patient record: the questionnaire definition (not health data, not
+logged) and a touchpoint's latest submission as a QuestionnaireResponse (logged as EXPORTED),
+with only what the reader may see, taken from the one summary model."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import force_locale
+
+from portal import access, audit
+from portal.fhir import resources
+from portal.i18n import current_locale, q_
+from portal.patient.flow import today
+from portal.questionnaire import definition as definitions
+from portal.settings import SUPPORTED_LOCALES
+from portal.staff.models import CLINICIANS
+from portal.summary.model import build
 
 bp = Blueprint("fhir", __name__)
+
+FHIR_JSON = "application/fhir+json"
+
+
+def canonical_url(questionnaire_id: str) -> str:
+    """The questionnaire's canonical URL, the same for every version (``url|version`` names
+    one). TODO(issue 4): from a configured public base URL once settings have one; until then
+    the host the portal is reached at."""
+    return f"{request.host_url.rstrip('/')}/fhir/Questionnaire/{questionnaire_id}"
+
+
+@bp.get("/staff/fhir/Questionnaire/<questionnaire_id>-<int:version>")
+@access.staff(*CLINICIANS)
+def questionnaire(questionnaire_id: str, version: int) -> Response:
+    definition = definitions.get(questionnaire_id, version)
+    if definition is None:
+        abort(404)
+    language = request.args.get("lang", "")
+    if language not in SUPPORTED_LOCALES:
+        language = current_locale()
+    with force_locale(language):
+        resource = resources.questionnaire(definition, canonical_url(definition.id), language,
+                                           translate=q_)
+    return _json(resource)
+
+
+@bp.get("/staff/touchpoints/<int:touchpoint_id>/fhir")
+@access.staff(*CLINICIANS)
+def response(touchpoint_id: int) -> Response:
+    reader = access.load_staff_touchpoint(touchpoint_id)
+    summary = build(reader.touchpoint, reader.responsible, today())
+    if summary.submission is None or summary.definition is None:
+        abort(404)  # nothing sent: nothing to export
+    patient = summary.patient
+    resource = resources.questionnaire_response(
+        summary.definition, canonical_url(summary.definition.id),
+        response_id=f"{reader.touchpoint.id}-{summary.submission.number}",
+        answers=summary.answers, authored=summary.submission.submitted_at,
+        submission_number=summary.submission.number,
+        subject_national_id=patient.national_id, subject_name=patient.full_name,
+        # TODO(issue 5): a relative's own responses name the relative (RelatedPerson).
+        author=resources.Author("Patient", patient.national_id, patient.full_name),
+        translate=q_)
+    audit.record(patient.id, audit.AccessAction.EXPORTED,
+                 touchpoint_number=reader.touchpoint.number)
+    filename = f"questionnaire-response-{reader.touchpoint.id}-{summary.submission.number}.json"
+    return _json(resource, attachment=filename)
+
+
+def _json(resource: dict[str, Any], attachment: str | None = None) -> Response:
+    result = Response(json.dumps(resource, ensure_ascii=False, indent=2), mimetype=FHIR_JSON)
+    if attachment:
+        result.headers["Content-Disposition"] = f'attachment; filename="{attachment}"'
+    return result

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.contacts.models import Organisation
@@ -43,6 +43,12 @@ class Pathway(Base):
     """One patient's pathway, anchored on the diagnosis date (day 0)."""
 
     __tablename__ = "pathway"
+    __table_args__ = (
+        # The worklist walks an organisation's pathways in diagnosis order to find open
+        # touchpoints with nothing booked (migration 0005).
+        Index("ix_pathway_hospital_diagnosis", "hospital_id", "diagnosis_date"),
+        Index("ix_pathway_municipality_diagnosis", "municipality_id", "diagnosis_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
@@ -77,6 +83,10 @@ class Touchpoint(Base):
         CheckConstraint("held_on IS NULL OR declined_on IS NULL", name="held_or_declined"),
         # The worklist: an organisation's conversations in time order.
         Index("ix_touchpoint_organisation_appointment", "organisation_id", "appointment_at"),
+        # The worklist: declined touchpoints by the date to offer them again (migration 0005).
+        Index("ix_touchpoint_offer_again", "organisation_id", "offer_again_on",
+              sqlite_where=text("declined_on IS NOT NULL"),
+              postgresql_where=text("declined_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

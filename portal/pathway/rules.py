@@ -136,3 +136,38 @@ def local_date(moment: datetime, timezone: str) -> date:
 def is_questionnaire_editable(touchpoint_state: TouchpointState) -> bool:
     """The patient may answer, and correct after submitting, until the conversation is held."""
     return touchpoint_state in (TouchpointState.OPEN, TouchpointState.SUBMITTED)
+
+
+# --- the same rules turned round, for queries -----------------------------------------------
+# The worklist asks "which touchpoints are open?" of thousands of rows. Rather than computing
+# each touchpoint's dates, it compares the pathway's diagnosis date with one threshold per
+# touchpoint number, so the condition stays in SQL and an index on the date can serve it.
+
+
+def latest_diagnosis_reaching(months: int, day: date) -> date:
+    """The latest diagnosis date ``d`` with ``add_months(d, months) <= day``.
+
+    ``add_months`` never decreases as ``d`` grows, so every earlier diagnosis date qualifies too.
+    When ``day`` is the last of its month, every later day of the earlier month clamps onto it
+    (31 Jan + 1 month = 28 Feb), so the threshold is that month's last day.
+    """
+    earlier = add_months(day, -months)
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return earlier.replace(day=calendar.monthrange(earlier.year, earlier.month)[1])
+    return earlier
+
+
+def opened_by_diagnosis(number: int, today: date, days_before: int) -> date:
+    """Touchpoint ``number`` without an appointment has its questionnaire open on ``today``
+    exactly when the diagnosis date is on or before the date returned (see
+    ``questionnaire_opens_on``)."""
+    reaching = latest_diagnosis_reaching(rule(number).from_months,
+                                         today + timedelta(days=days_before))
+    return min(reaching, today)
+
+
+def overdue_by_diagnosis(number: int, today: date) -> date:
+    """Touchpoint ``number`` (not held, not declined, nothing booked from today on) is overdue
+    on ``today`` exactly when the diagnosis date is on or before the date returned (see
+    ``is_overdue``)."""
+    return latest_diagnosis_reaching(rule(number).to_months, today - timedelta(days=1))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access, csrf
+from portal.clinician.record_operations import agreed_actions
 from portal.db import db_session
 from portal.patient import drafts
 from portal.patient.flow import (
@@ -30,11 +31,20 @@ def home() -> str:
     patient = access.current_patient()
     statuses = pathway_statuses(patient)
     focus = next((s for s in statuses if s.editable), None)
-    # Whom to call: the organisation of the open touchpoint, else of the next one to come.
-    ahead = [s for s in statuses if s.state not in ("held", "declined")]
-    contact = focus or (ahead[0] if ahead else statuses[-1] if statuses else None)
+    # Whom to call: the hospital until it hands over after touchpoint 1, then the municipality.
+    # A pathway whose hand-over was never recorded switches once a municipal conversation has
+    # opened: the patient is preparing for it and the municipality holds it.
+    pathway = statuses[0].touchpoint.pathway if statuses else None
+    contact = None
+    if pathway is not None:
+        municipal_started = any(s.touchpoint.number > 1 and s.state != "upcoming"
+                                for s in statuses)
+        contact = (pathway.municipality if pathway.handed_over_at or municipal_started
+                   else pathway.hospital)
+    actions = agreed_actions(db_session(), pathway.id) if pathway else []
     return render_template("patient/home.html", patient=patient, statuses=statuses, focus=focus,
-                           contact=contact, questionnaire=definitions.latest(QUESTIONNAIRE_ID))
+                           contact=contact, actions=actions,
+                           questionnaire=definitions.latest(QUESTIONNAIRE_ID))
 
 
 @bp.get("/touchpoints/<int:touchpoint_id>/questionnaire")

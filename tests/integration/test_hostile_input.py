@@ -33,8 +33,10 @@ from werkzeug.test import TestResponse
 
 from portal import demo
 from portal.auth import session as auth_session
+from portal.clinician.models import AgreedAction
 from portal.questionnaire.models import Response, Submission
 from portal.settings import Settings
+from tests import factories
 from tests.helpers import Page, PortalClient, check_page, path_of
 from tests.integration.journey import (
     ANSWERS,
@@ -85,7 +87,7 @@ hostile_name = st.one_of(
                      "national_id[]", "q[0]", "x" * 300]),
     st.text(min_size=1, max_size=12))
 
-EXAMPLES = {"step": 15, "submit": 30, "sign_out": 10, "authorize": 20, "expired": 8}
+EXAMPLES = {"step": 15, "submit": 30, "sign_out": 10, "authorize": 20, "expired": 8, "staff": 25}
 
 
 def _hypothesis(examples: int) -> Callable[[Any], Any]:
@@ -453,6 +455,74 @@ def test_saved_markup_is_shown_as_text_to_everyone_who_sees_it(app, db: Session)
     assert shown >= 3, "the markup should be shown, as text, on the review, receipt and staff pages"
 
 
+# --- the clinician's forms ----------------------------------------------------------------------
+
+
+@dataclass
+class StaffWorld:
+    nurse: str
+    open_tp1: int  # touchpoint 1 not held yet: appointment and decline
+    held_tp1: int  # touchpoint 1 held: the record, actions, the hand-over
+    pathway: int
+    action: int
+
+
+@pytest.fixture
+def staff_world(db: Session) -> StaffWorld:
+    waiting = factories.patient(db, diagnosed_days_ago=10)
+    held = factories.patient(db, diagnosed_days_ago=40, held=(1,))
+    hospital = held.pathways[0].hospital
+    nurse = factories.staff_member(db, hospital)
+    factories.staff_member(db, waiting.pathways[0].hospital)
+    held_tp1 = held.pathways[0].touchpoints[0]
+    action = AgreedAction(touchpoint=held_tp1, what="Samtale med sosionom", responsible="NAV",
+                          needs=["work"], created_by_id=nurse.id)
+    db.add(action)
+    # The waiting patient's hospital is another test hospital: the nurse works at both in turn.
+    waiting.pathways[0].hospital_id = hospital.id
+    waiting.pathways[0].touchpoints[0].organisation_id = hospital.id
+    db.commit()
+    return StaffWorld(nurse.national_id, waiting.pathways[0].touchpoints[0].id, held_tp1.id,
+                      held.pathways[0].id, action.id)
+
+
+#: Each clinician form: the page that shows it.
+STAFF_FORMS: dict[str, Callable[[StaffWorld], str]] = {
+    "clinician.enrol": lambda w: "/staff/patients/new",
+    "clinician.appointment": lambda w: f"/staff/touchpoints/{w.open_tp1}/appointment",
+    "clinician.decline": lambda w: f"/staff/touchpoints/{w.open_tp1}/decline",
+    "clinician.conversation": lambda w: f"/staff/touchpoints/{w.held_tp1}/conversation",
+    "clinician.new_action": lambda w: f"/staff/touchpoints/{w.held_tp1}/actions/new",
+    "clinician.action": lambda w: f"/staff/actions/{w.action}",
+    "clinician.hand_over": lambda w: f"/staff/pathways/{w.pathway}/hand-over",
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(STAFF_FORMS))
+def test_hostile_clinician_forms(client: PortalClient, staff_world: StaffWorld,
+                                 endpoint: str) -> None:
+    client.sign_in(staff_world.nurse, profile="staff")
+    url = STAFF_FORMS[endpoint](staff_world)
+    page = client.get(url)
+    form = form_for(client, page, url, endpoint)
+    assert "csrf_token" in form.fields
+    sent = []
+
+    @_hypothesis(EXAMPLES["staff"])
+    @given(pairs=filled_in(form, page.csrf_token()))
+    def post(pairs: list[tuple[str, str | bytes]]) -> None:
+        sent.append(pairs)
+        assert_safe(send(client, form.url, pairs), pairs)
+
+    post()
+    assert len(sent) >= EXAMPLES["staff"] // 2
+    for shown in (url, "/staff/", f"/staff/touchpoints/{staff_world.held_tp1}/summary"):
+        response = client.raw.get(shown)
+        assert_safe(response)
+        if response.status_code == 200:
+            assert_nothing_injected(check_page(response))
+
+
 #: Which test above covers each POST endpoint.
 COVERED = {
     "patient.step": (test_hostile_questionnaire_steps,
@@ -460,6 +530,7 @@ COVERED = {
     "patient.submit": (test_hostile_submissions,),
     "auth.sign_out_view": (test_hostile_sign_outs,),
     "dev_idp.authorize": (test_hostile_development_sign_in_forms,),
+    **{endpoint: (test_hostile_clinician_forms,) for endpoint in STAFF_FORMS},
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from portal import create_app, demo
+from portal.clinician.models import AgreedAction
 from portal.db import session_factory
 from portal.pathway.models import Patient
 from portal.settings import OidcSettings, Settings
@@ -99,9 +100,12 @@ def _sample_arguments(db) -> dict[str, object]:
     """A value for every URL variable the portal uses (a new one must be added here)."""
     patient = db.scalar(select(Patient).where(Patient.national_id == "12035812324"))
     staff = db.scalar(select(StaffMember).where(StaffMember.national_id == "15077910015"))
-    return {"touchpoint_id": patient.current_pathway.touchpoints[1].id, "number": 2,
+    pathway = patient.current_pathway
+    action = db.scalar(select(AgreedAction.id).order_by(AgreedAction.id).limit(1))
+    return {"touchpoint_id": pathway.touchpoints[1].id, "number": 2,
             "patient_id": patient.id, "staff_id": staff.id, "code": "en",
-            "profile": "citizen", "filename": "portal.css"}
+            "profile": "citizen", "filename": "portal.css", "pathway_id": pathway.id,
+            "action_id": action or 1, "questionnaire_id": "needs", "version": 1}
 
 
 def _get_urls(app: Flask, arguments: dict[str, object], skip: frozenset[str] = frozenset()
@@ -153,7 +157,8 @@ def production_app(database_url, tmp_path) -> Iterator[Flask]:
 def test_production_sends_hsts_on_every_response(production_app, db):
     client = PortalClient(production_app)
     arguments = {"touchpoint_id": 1, "number": 2, "patient_id": 1, "staff_id": 1, "code": "en",
-                 "profile": "citizen", "filename": "portal.css"}
+                 "profile": "citizen", "filename": "portal.css", "pathway_id": 1,
+                 "action_id": 1, "questionnaire_id": "needs", "version": 1}
     # Starting a sign-in would call the (unreachable) provider: its page is the failure page.
     urls = _get_urls(production_app, arguments, skip=frozenset({"auth.start"}))
     for url in [*urls, "/no-such-page"]:

@@ -1,6 +1,6 @@
-"""Every look at a patient's answers by staff lands in the access log the patient reads, and
-the patient's sharing choices hold: another service does not see what was kept for the
-conversation, only that something was."""
+"""Every look at a patient's answers by staff lands in the access log the patient reads, with the
+touchpoint it was about, and the patient's sharing choices hold: another service does not see
+what was kept for the conversation, only that something was."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.integration.journey import (
     ANSWERS,
     answer,
     answer_everything,
+    fresh,
     open_patient,
     submit,
 )
@@ -33,48 +34,51 @@ def _patient_with_sent_answers(app, db, keep_private: list[str] | None = None):
     if keep_private is not None:
         answer(client, tp, "sharing", {"keep_private": keep_private})
     submit(client, tp)
-    return person, client
+    return person, tp, client
 
 
-def test_a_nurse_reading_answers_shows_up_in_the_patients_access_log(app, db):
-    person, patient_client = _patient_with_sent_answers(app, db)
+def _actions(db, patient_id: int) -> list[tuple[str, int | None]]:
+    fresh(db)
+    return [(e.action, e.touchpoint_number) for e in db.scalars(
+        select(AccessEvent).where(AccessEvent.patient_id == patient_id).order_by(AccessEvent.seq))]
+
+
+def test_a_nurse_reading_the_summary_shows_up_in_the_patients_access_log(app, db):
+    person, tp, patient_client = _patient_with_sent_answers(app, db, keep_private=[
+        "sexual_health"])
     municipality = person.pathways[0].municipality
     nurse = factories.staff_member(db, municipality, given_name="Anne")
     staff = PortalClient(app)
     staff.sign_in_staff(nurse.national_id)
-    page = staff.get(f"/staff/patients/{person.id}")
-    assert PRIVATE_NOTE in page.text()  # the municipality holds this conversation: all of it
+    page = staff.get(f"/staff/touchpoints/{tp}/summary")
+    # The municipality holds this conversation: it sees all of it, kept topics included.
+    assert PRIVATE_NOTE in page.text()
+    assert not page.select("main .summary-withheld")
 
-    actions = [e.action for e in db.scalars(
-        select(AccessEvent).where(AccessEvent.patient_id == person.id).order_by(AccessEvent.seq))]
-    assert actions == [audit.AccessAction.OPENED_PATIENT, audit.AccessAction.READ_ANSWERS]
+    assert _actions(db, person.id) == [(audit.AccessAction.READ_SUMMARY, 2)]
     log = patient_client.get("/patient/access-log")
     entries = log.text()
     assert "Anne" in entries
     assert municipality.name in entries
 
 
-def test_another_service_does_not_see_what_was_kept_for_the_conversation(app, db):
-    person, _ = _patient_with_sent_answers(app, db, keep_private=["sexual_health"])
+def test_downloading_the_pdf_is_logged_as_a_download(app, db):
+    person, tp, _ = _patient_with_sent_answers(app, db)
+    nurse = factories.staff_member(db, person.pathways[0].municipality)
+    staff = PortalClient(app)
+    staff.sign_in_staff(nurse.national_id)
+    assert staff.raw.get(f"/staff/touchpoints/{tp}/summary.pdf").status_code == 200
+    assert _actions(db, person.id) == [(audit.AccessAction.DOWNLOADED_PDF, 2)]
+
+
+def test_a_summary_nobody_may_read_is_not_logged(app, db):
+    person, tp, _ = _patient_with_sent_answers(app, db)
     hospital = person.pathways[0].hospital  # touchpoint 2 belongs to the municipality
     nurse = factories.staff_member(db, hospital)
     staff = PortalClient(app)
     staff.sign_in_staff(nurse.national_id)
-    page = staff.get(f"/staff/patients/{person.id}")
-    assert PRIVATE_NOTE not in page.soup.get_text()
-    assert ANSWERS["work"]["work_note"] in page.text()
-    assert page.select("main .notice")  # says something was kept back, not what
-
-
-def test_opening_a_patient_without_sent_answers_is_logged_once(app, db):
-    person, _ = open_patient(db)
-    nurse = factories.staff_member(db, person.pathways[0].hospital)
-    staff = PortalClient(app)
-    staff.sign_in_staff(nurse.national_id)
-    staff.get(f"/staff/patients/{person.id}")
-    events = list(db.scalars(select(AccessEvent).where(AccessEvent.patient_id == person.id)))
-    assert [e.action for e in events] == [audit.AccessAction.OPENED_PATIENT]
-    assert events[0].actor_hpr_number == nurse.hpr_number
+    assert staff.raw.get(f"/staff/touchpoints/{tp}/summary").status_code == 404
+    assert _actions(db, person.id) == []
 
 
 def test_a_relative_reading_contacts_is_logged(app, db):
@@ -89,12 +93,17 @@ def test_a_relative_reading_contacts_is_logged(app, db):
 
 
 def test_the_log_verifies_after_real_reads(app, db):
-    person, _ = _patient_with_sent_answers(app, db)
+    person, tp, _ = _patient_with_sent_answers(app, db)
     nurse = factories.staff_member(db, person.pathways[0].municipality)
     staff = PortalClient(app)
     staff.sign_in_staff(nurse.national_id)
     for _ in range(3):
-        staff.get(f"/staff/patients/{person.id}")
+        staff.get(f"/staff/touchpoints/{tp}/summary")
+    staff.get(f"/staff/touchpoints/{tp}/summary?show=identity")
+    assert [a for a, _ in _actions(db, person.id)][-2:] == [
+        audit.AccessAction.READ_SUMMARY, audit.AccessAction.SHOWED_IDENTITY_NUMBER]
+    assert nurse.hpr_number == db.scalar(
+        select(AccessEvent.actor_hpr_number).where(AccessEvent.patient_id == person.id).limit(1))
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert "6 entries" in result.output
+    assert "5 entries" in result.output

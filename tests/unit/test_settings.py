@@ -42,6 +42,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.display_timezone == "Europe/Oslo"
     assert settings.questionnaire_opens_days_before == 21
     assert settings.high_strain_threshold == 4
+    assert settings.worklist_days == 14
     assert settings.echo_sql is False
 
 
@@ -75,6 +76,8 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("PORTAL_QUESTIONNAIRE_OPENS_DAYS_BEFORE", "120", "questionnaire_opens_days_before", 120),
         ("PORTAL_HIGH_STRAIN_THRESHOLD", "0", "high_strain_threshold", 0),
         ("PORTAL_HIGH_STRAIN_THRESHOLD", "10", "high_strain_threshold", 10),
+        ("PORTAL_WORKLIST_DAYS", "0", "worklist_days", 0),
+        ("PORTAL_WORKLIST_DAYS", " 30 ", "worklist_days", 30),
         ("PORTAL_ECHO_SQL", "true", "echo_sql", True),
         ("PORTAL_ECHO_SQL", "off", "echo_sql", False),
     ],
@@ -107,6 +110,9 @@ def test_each_variable_is_parsed(name: str, raw: str, attribute: str, expected: 
         ("PORTAL_HIGH_STRAIN_THRESHOLD", "11"),
         ("PORTAL_HIGH_STRAIN_THRESHOLD", "-1"),
         ("PORTAL_HIGH_STRAIN_THRESHOLD", "four"),
+        ("PORTAL_WORKLIST_DAYS", "-1"),
+        ("PORTAL_WORKLIST_DAYS", "367"),
+        ("PORTAL_WORKLIST_DAYS", "two weeks"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, raw: str) -> None:

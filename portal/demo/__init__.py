@@ -1,25 +1,39 @@
 """Demo data: the Bergen area and a few patients at different points of their pathway.
 
 Every person here is invented and every identity number is synthetic. Dates are relative to the
-day the demo is loaded, so the pathway always looks current.
+day the demo is loaded, so the pathway always looks current. Together the personas let a newcomer
+click through the clinician pages: the hospital nurse's worklist has an urgent questionnaire, a
+submitted one nobody has opened, and an overdue touchpoint; the municipal coordinator's has a
+handed-over patient with agreed actions, and a declined touchpoint to offer again.
+
+``generator.py`` adds many more patients (``portal demo --patients N``) for benchmarks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from portal.clinician.models import AgreedAction
 from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
+from portal.demo.scenarios import ARRANGE, OSLO, Context
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.rules import WINDOW_RULES, Place
+from portal.patient.models import ExpiredDraft
 from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Answer, Response, Submission
 from portal.relatives.models import Relative, RelativeLink
 from portal.staff.models import StaffMember
+from portal.summary.models import RenderedPdf
+
+HOSPITAL_ORG_NUMBER = "983974724"
+BERGEN_ORG_NUMBER = "964338531"
+ASKOY_ORG_NUMBER = "964338442"
+BERGEN = "4601"
+ASKOY = "4627"
 
 
 @dataclass(frozen=True)
@@ -30,22 +44,35 @@ class Persona:
     #: What the persona shows, in English for developers (the sign-in page translates its own).
     description: str
     diagnosed_days_ago: int
-    touchpoint1_held: bool = False
-    touchpoint2_appointment_in_days: int | None = None
-    touchpoint2_stopped_at_page: int | None = None
+    municipality_number: str = BERGEN
+    #: The name of the function below that arranges the persona's pathway.
+    arrange: str = ""
 
 
 PERSONAS = (
     Persona("12035812324", "Kari", "Nordmann",
-            "Diagnosed three and a half months ago; conversation with the municipality coming up.",
-            diagnosed_days_ago=105, touchpoint1_held=True, touchpoint2_appointment_in_days=10),
-    Persona("03047145790", "Ola", "Hansen", "Newly diagnosed; first conversation at the hospital.",
-            diagnosed_days_ago=5),
+            "Diagnosed three and a half months ago; the hospital held the first conversation, "
+            "agreed three actions and handed over to Bergen; the municipality's conversation "
+            "is in 10 days.",
+            diagnosed_days_ago=105, arrange="kari"),
+    Persona("03047145790", "Ola", "Hansen",
+            "Newly diagnosed; has sent the questionnaire for the first conversation at the "
+            "hospital in two days, and nobody has opened it yet.",
+            diagnosed_days_ago=5, municipality_number=ASKOY, arrange="ola"),
     Persona("44068511280", "Per", "Berg",
             "Has a D-number; started the questionnaire for the municipality and stopped midway.",
-            diagnosed_days_ago=98, touchpoint1_held=True, touchpoint2_stopped_at_page=6),
+            diagnosed_days_ago=98, arrange="per"),
+    Persona("07055212303", "Ingrid", "Solberg",
+            "Newly diagnosed; her answers are urgent (thoughts of self-harm); the hospital "
+            "conversation is tomorrow.",
+            diagnosed_days_ago=8, arrange="ingrid"),
+    Persona("23096712391", "Nils", "Dahl",
+            "Diagnosed six weeks ago; the first conversation is overdue and has no appointment.",
+            diagnosed_days_ago=42, municipality_number=ASKOY, arrange="nils"),
+    Persona("18124312384", "Astrid", "Moe",
+            "Declined the municipality's conversation; the date to offer it again has come.",
+            diagnosed_days_ago=150, arrange="astrid"),
 )
-
 
 
 @dataclass(frozen=True)
@@ -79,9 +106,6 @@ class StaffPersona:
     administrator: bool = False
 
 
-HOSPITAL_ORG_NUMBER = "983974724"
-BERGEN_ORG_NUMBER = "964338531"
-
 STAFF = (
     StaffPersona("15077910015", "Hilde", "Vik", "Cancer nurse at the hospital (Helse Bergen HF).",
                  hpr_number="9144889", title="kreftsykepleier", org_number=HOSPITAL_ORG_NUMBER),
@@ -94,10 +118,8 @@ STAFF = (
                  clinician=False, administrator=True),
 )
 
-OSLO = ZoneInfo("Europe/Oslo")
 
-
-def _organisations(session: Session) -> tuple[Organisation, Organisation, Organisation]:
+def _organisations(session: Session) -> dict[str, Organisation]:
     def get_or_add(org_number: str, **fields: str) -> Organisation:
         found = session.scalar(select(Organisation).where(Organisation.org_number == org_number))
         if found is None:
@@ -105,12 +127,12 @@ def _organisations(session: Session) -> tuple[Organisation, Organisation, Organi
             session.add(found)
         return found
 
-    hospital = get_or_add("983974724", kind=OrganisationKind.HOSPITAL_TRUST,
+    hospital = get_or_add(HOSPITAL_ORG_NUMBER, kind=OrganisationKind.HOSPITAL_TRUST,
                           name="Helse Bergen HF")
-    bergen = get_or_add("964338531", kind=OrganisationKind.MUNICIPALITY, name="Bergen kommune",
-                        municipality_number="4601")
-    askoy = get_or_add("964338442", kind=OrganisationKind.MUNICIPALITY, name="Askøy kommune",
-                       municipality_number="4627")
+    bergen = get_or_add(BERGEN_ORG_NUMBER, kind=OrganisationKind.MUNICIPALITY,
+                        name="Bergen kommune", municipality_number=BERGEN)
+    askoy = get_or_add(ASKOY_ORG_NUMBER, kind=OrganisationKind.MUNICIPALITY,
+                       name="Askøy kommune", municipality_number=ASKOY)
     session.flush()
     if not hospital.contact_points:
         session.add(ContactPoint(organisation=hospital, role="forlopskoordinator",
@@ -123,16 +145,22 @@ def _organisations(session: Session) -> tuple[Organisation, Organisation, Organi
                                      name=f"Kreftkoordinator i {municipality.name} (demo)",
                                      phone="+4755560000", email="kreft@example.org",
                                      opens_at=time(8), closes_at=time(15, 30)))
-    return hospital, bergen, askoy
+    return {"hospital": hospital, BERGEN: bergen, ASKOY: askoy}
+
 
 
 def load(session: Session, today: date | None = None, reset: bool = False) -> list[Patient]:
-    """Load the demo organisations and personas; with ``reset``, recreate the personas."""
-    today = today or datetime.now(OSLO).date()
-    hospital, bergen, askoy = _organisations(session)
-    definition = definitions.latest("needs")
+    """Load the demo organisations, staff and personas; with ``reset``, recreate the personas."""
+    now = datetime.now(UTC)
+    today = today or now.astimezone(OSLO).date()
+    organisations = _organisations(session)
+    staff = _staff(session, organisations)
+    context = Context(session=session, today=today, now=now,
+                       hospital=organisations["hospital"], nurse=staff["15077910015"],
+                       coordinator=staff["02029010075"],
+                       definition=definitions.latest("needs"))
     patients = []
-    for index, persona in enumerate(PERSONAS):
+    for persona in PERSONAS:
         existing = session.scalar(
             select(Patient).where(Patient.national_id == persona.national_id)
         )
@@ -141,47 +169,31 @@ def load(session: Session, today: date | None = None, reset: bool = False) -> li
             continue
         if existing is not None:
             _remove(session, existing)
-        municipality = bergen if index % 2 == 0 else askoy
+        municipality = organisations[persona.municipality_number]
         patient = Patient(national_id=persona.national_id, given_name=persona.given_name,
-                          family_name=persona.family_name)
+                          family_name=persona.family_name, preferred_locale="nb",
+                          mobile="+4791234567", email=None, children_under_18=None)
         pathway = Pathway(patient=patient,
                           diagnosis_date=today - timedelta(days=persona.diagnosed_days_ago),
-                          hospital=hospital, municipality=municipality)
+                          hospital=context.hospital, municipality=municipality)
         for window_rule in WINDOW_RULES:
-            organisation = hospital if window_rule.place is Place.HOSPITAL else municipality
+            organisation = (context.hospital if window_rule.place is Place.HOSPITAL
+                            else municipality)
             pathway.touchpoints.append(
                 Touchpoint(number=window_rule.number, organisation=organisation)
             )
         session.add(patient)
         session.flush()
-        first, second = pathway.touchpoints[0], pathway.touchpoints[1]
-        if persona.touchpoint1_held:
-            first.held_on = pathway.diagnosis_date + timedelta(days=12)
-            _answered(session, first, definition.id, definition.version,
-                      {"strain": 7, "what_matters": "Å være der for barna mine.",
-                       "family_concern": "quite_a_bit", "family_talk": True,
-                       "mental_health_concern": "a_little",
-                       "agenda": ["family"]},
-                      submitted=datetime.combine(first.held_on - timedelta(days=2), time(9),
-                                                 tzinfo=UTC))
-        if persona.touchpoint2_appointment_in_days is not None:
-            day = today + timedelta(days=persona.touchpoint2_appointment_in_days)
-            second.appointment_at = datetime.combine(day, time(10), tzinfo=OSLO).astimezone(UTC)
-            second.appointment_place = "Bergen kommune, Kreftkoordinator, Rådhusgaten 10"
-            second.appointment_with = "Kreftsykepleier Anne Lie"
-        if persona.touchpoint2_stopped_at_page is not None:
-            response = _answered(session, second, definition.id, definition.version,
-                                 {"what_matters": "Komme tilbake i jobb.", "strain": 5,
-                                  "family_concern": "a_little"})
-            response.current_page = persona.touchpoint2_stopped_at_page
+        ARRANGE[persona.arrange](context, pathway)
         patients.append(patient)
     session.flush()
-    _relatives(session, reset)
-    _staff(session, (hospital, bergen, askoy))
+    _relatives(session)
     return patients
 
 
-def _relatives(session: Session, reset: bool) -> None:
+# --- people and answers ------------------------------------------------------------------------
+
+def _relatives(session: Session) -> None:
     for persona in RELATIVES:
         relative = session.scalar(select(Relative).where(Relative.national_id ==
                                                          persona.national_id))
@@ -202,48 +214,49 @@ def _relatives(session: Session, reset: bool) -> None:
     session.flush()
 
 
-def _staff(session: Session, organisations: tuple[Organisation, ...]) -> None:
-    by_number = {organisation.org_number: organisation for organisation in organisations}
+def _staff(session: Session, organisations: dict[str, Organisation]) -> dict[str, StaffMember]:
+    by_number = {organisation.org_number: organisation
+                 for organisation in organisations.values()}
+    members = {}
     for persona in STAFF:
         organisation = by_number[persona.org_number]
         found = session.scalar(select(StaffMember).where(
             StaffMember.national_id == persona.national_id,
             StaffMember.organisation_id == organisation.id))
         if found is None:
-            session.add(StaffMember(
+            found = StaffMember(
                 national_id=persona.national_id, given_name=persona.given_name,
                 family_name=persona.family_name, hpr_number=persona.hpr_number,
                 title=persona.title, organisation=organisation,
-                is_clinician=persona.clinician, is_administrator=persona.administrator))
+                is_clinician=persona.clinician, is_administrator=persona.administrator)
+            session.add(found)
+        members[persona.national_id] = found
     session.flush()
-
-
-def _answered(session: Session, touchpoint: Touchpoint, qid: str, version: int,
-              values: dict[str, object], submitted: datetime | None = None) -> Response:
-    now = submitted or datetime.now(UTC)
-    response = Response(touchpoint=touchpoint, questionnaire_id=qid, questionnaire_version=version,
-                        current_page=1, revision=1, started_at=now, updated_at=now)
-    response.answers = [Answer(question_id=k, value=v, answered_at=now) for k, v in values.items()]
-    session.add(response)
-    if submitted is not None:
-        response.submitted_revision = 1
-        session.add(Submission(response=response, number=1, revision=1, submitted_at=submitted,
-                               answers=dict(values)))
-    session.flush()
-    return response
+    return members
 
 
 def _remove(session: Session, patient: Patient) -> None:
+    """Everything of a persona except the access log (which outlives the rows it names)."""
     session.execute(delete(RelativeLink).where(RelativeLink.patient_id == patient.id))
+    session.execute(delete(ExpiredDraft).where(ExpiredDraft.patient_id == patient.id))
+    for pathway in patient.pathways:
+        touchpoint_ids = [t.id for t in pathway.touchpoints]
+        session.execute(delete(AgreedAction).where(AgreedAction.touchpoint_id.in_(touchpoint_ids)))
+        session.execute(delete(RenderedPdf).where(RenderedPdf.touchpoint_id.in_(touchpoint_ids)))
+        response_ids = list(session.scalars(
+            select(Response.id).where(Response.touchpoint_id.in_(touchpoint_ids))))
+        session.execute(delete(Submission).where(Submission.response_id.in_(response_ids)))
+        session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))
+        session.execute(delete(Response).where(Response.id.in_(response_ids)))
+        session.execute(update(Pathway).where(Pathway.id == pathway.id)
+                        .values(handed_over_by_id=None))
+        session.execute(delete(Touchpoint).where(Touchpoint.pathway_id == pathway.id))
+        session.execute(delete(Pathway).where(Pathway.id == pathway.id))
+    session.execute(delete(Patient).where(Patient.id == patient.id))
+    session.flush()
+    # The rows are gone; forget the objects that stood for them.
     for pathway in patient.pathways:
         for touchpoint in pathway.touchpoints:
-            response = session.scalar(
-                select(Response).where(Response.touchpoint_id == touchpoint.id)
-            )
-            if response is not None:
-                session.execute(delete(Submission).where(Submission.response_id == response.id))
-                session.delete(response)
-            session.delete(touchpoint)
-        session.delete(pathway)
-    session.delete(patient)
-    session.flush()
+            session.expunge(touchpoint)
+        session.expunge(pathway)
+    session.expunge(patient)
