@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time
 
 import phonenumbers
 from flask import Flask
@@ -38,8 +39,28 @@ def when(moment: datetime | None) -> str:
              time=format_time(moment, format="short")))
 
 
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+
+
+def input_type(wanted: str, value: object) -> str:
+    """The input type to render: a date or time input may only carry a valid value (HTML), so
+    one that holds what a person typed wrongly is shown as text, as typed, with its error."""
+    if wanted not in ("date", "time") or value in (None, "") or isinstance(value, date | time):
+        return wanted
+    text = str(value)
+    if wanted == "time":
+        return wanted if _TIME.match(text) and int(text[:2]) < 24 and int(text[3:5]) < 60 \
+            else "text"
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return "text"
+    return wanted if len(text) == 10 else "text"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(phone=phone, when=when)
+    app.jinja_env.globals.update(input_type=input_type)
     app.jinja_env.globals.update(
         display_answer=display_answer, option_pairs=option_pairs, conditional_css=conditional_css,
         error_labels=error_labels,

@@ -58,7 +58,7 @@ PERSONAS = (
     Persona("03047145790", "Ola", "Hansen",
             "Newly diagnosed; has sent the questionnaire for the first conversation at the "
             "hospital in two days, and nobody has opened it yet.",
-            diagnosed_days_ago=5, municipality_number=ASKOY, arrange="ola"),
+            diagnosed_days_ago=5, municipality_number=BERGEN, arrange="ola"),
     Persona("44068511280", "Per", "Berg",
             "Has a D-number; started the questionnaire for the municipality and stopped midway.",
             diagnosed_days_ago=98, arrange="per"),

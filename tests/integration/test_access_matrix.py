@@ -52,6 +52,7 @@ def world(db: Session) -> World:
 
 def _url(world: World, where: str) -> str:
     patient_id = world.patient.id
+    tp1, tp2 = touchpoint_id(world.patient, 1), touchpoint_id(world.patient, 2)
     return {
         "patient home": "/patient/",
         "patient questionnaire": f"/patient/touchpoints/{touchpoint_id(world.patient, 2)}/"
@@ -62,6 +63,17 @@ def _url(world: World, where: str) -> str:
         "staff home": "/staff/",
         "staff: the patient": f"/staff/patients/{patient_id}",
         "admin: access log": "/admin/access-log",
+        "staff: enrol": "/staff/patients/new",
+        "staff: summary 1": f"/staff/touchpoints/{tp1}/summary",
+        "staff: summary 2": f"/staff/touchpoints/{tp2}/summary",
+        "staff: summary 2 PDF": f"/staff/touchpoints/{tp2}/summary.pdf",
+        "staff: appointment 1": f"/staff/touchpoints/{tp1}/appointment",
+        "staff: decline 2": f"/staff/touchpoints/{tp2}/decline",
+        "staff: conversation 2": f"/staff/touchpoints/{tp2}/conversation",
+        "staff: new action 1": f"/staff/touchpoints/{tp1}/actions/new",
+        "staff: hand-over": f"/staff/pathways/{world.patient.pathways[0].id}/hand-over",
+        "staff: FHIR questionnaire": "/staff/fhir/Questionnaire/needs-1",
+        "patient: own PDF 2": f"/patient/touchpoints/{tp2}/summary.pdf",
     }[where]
 
 
@@ -77,6 +89,18 @@ ALLOWED: dict[str, set[str]] = {
                    "administrator"},
     "staff: the patient": {"hospital clinician", "municipal clinician"},
     "admin: access log": {"administrator"},
+    "staff: enrol": {"hospital clinician"},
+    "staff: summary 1": {"hospital clinician"},  # the municipality only after the hand-over
+    "staff: summary 2": {"municipal clinician"},
+    "staff: summary 2 PDF": {"municipal clinician"},
+    "staff: appointment 1": {"hospital clinician"},
+    "staff: decline 2": {"municipal clinician"},
+    "staff: conversation 2": {"municipal clinician"},
+    "staff: new action 1": {"hospital clinician"},
+    "staff: hand-over": {"hospital clinician"},
+    "staff: FHIR questionnaire": {"hospital clinician", "municipal clinician",
+                                  "clinician elsewhere"},
+    "patient: own PDF 2": {"patient"},
 }
 PEOPLE = ["anonymous", "patient", "other patient", "relative", "relative withdrawn",
           "relative not accepted", "hospital clinician", "municipal clinician",

@@ -52,6 +52,7 @@ def _pages(client: PortalClient, db) -> dict[str, str]:
     keep("access-log", "/patient/access-log")
     keep("contacts", "/contacts")
     _other_people(client.app, db, person, pages)
+    keep("home-with-what-we-agreed", "/patient/")
     return pages
 
 
@@ -70,6 +71,7 @@ def _other_people(app, db, person, pages: dict[str, str]) -> None:
     staff.sign_in_staff(nurse.national_id)
     keep(staff, "staff-home", "/staff/")
     keep(staff, "staff-patient", f"/staff/patients/{person.id}")
+    _clinician_pages(app, db, person, staff, pages)
     boss = PortalClient(app)
     boss.sign_in_staff(admin.national_id)
     keep(boss, "admin-staff-list", "/admin/access-log")
@@ -88,6 +90,54 @@ def _other_people(app, db, person, pages: dict[str, str]) -> None:
     keep_response("acr-too-low", stranger.sign_in(person.national_id,
                                                   acr="idporten-loa-substantial"))
     keep_response("no-staff-access", _no_staff_access(app, db))
+
+
+def _clinician_pages(app, db, person, municipal: PortalClient, pages: dict[str, str]) -> None:
+    """The clinician's pages in their states: the municipality holds touchpoint 2, which the
+    patient has sent; the hospital holds touchpoint 1 (held) and hands it over."""
+    def keep(client: PortalClient, name: str, url: str, status: int = 200) -> None:
+        pages[name] = client.get(url, status=status).response.get_data(as_text=True)
+
+    def post(client: PortalClient, name: str, url: str, values: dict[str, object]) -> None:
+        data = {**client.get(url).form_data("main form[method=post]"), **values}
+        pages[name] = client.post_page(url, data).response.get_data(as_text=True)
+
+    tp2 = journey.touchpoint_id(person, 2)
+    tp1 = journey.touchpoint_id(person, 1)
+    keep(municipal, "worklist-search", "/staff/?q=Pasient&touchpoint=2&state=submitted")
+    keep(municipal, "worklist-search-error", "/staff/?q=12345678901")
+    keep(municipal, "summary", f"/staff/touchpoints/{tp2}/summary")
+    keep(municipal, "summary-identity", f"/staff/touchpoints/{tp2}/summary?show=identity")
+    keep(municipal, "appointment", f"/staff/touchpoints/{tp2}/appointment")
+    post(municipal, "appointment-errors", f"/staff/touchpoints/{tp2}/appointment",
+         {"day": "31.02.2026", "at": "25:00"})
+    keep(municipal, "decline", f"/staff/touchpoints/{tp2}/decline")
+    keep(municipal, "conversation", f"/staff/touchpoints/{tp2}/conversation")
+    post(municipal, "conversation-errors", f"/staff/touchpoints/{tp2}/conversation",
+         {"held_on": "2999-01-01"})
+    keep(municipal, "new-action", f"/staff/touchpoints/{tp2}/actions/new")
+    post(municipal, "new-action-errors", f"/staff/touchpoints/{tp2}/actions/new",
+         {"what": "", "contact": "+47 12"})
+    hospital = PortalClient(app)
+    hospital.sign_in_staff(factories.staff_member(db, person.pathways[0].hospital).national_id)
+    keep(hospital, "worklist-hospital", "/staff/")
+    keep(hospital, "enrol", "/staff/patients/new")
+    post(hospital, "enrol-errors", "/staff/patients/new",
+         {"national_id": "12345678901", "diagnosis_date": "i går", "email": "kari@"})
+    keep(hospital, "hand-over", f"/staff/pathways/{person.pathways[0].id}/hand-over")
+    url = f"/staff/touchpoints/{tp1}/actions/new"
+    form = hospital.get(url).form_data("main form[method=post]")
+    created = hospital.post(url, {**form, "what": "Samtale med sosionom", "responsible": "NAV",
+                                  "needs": ["work"], "contact": "55 55 55 55"})
+    action = created.location.split("#")[0] if created.location else ""
+    pages["after-new-action"] = hospital.get(action).response.get_data(as_text=True)
+    keep(municipal, "summary-handed-over-before", f"/staff/touchpoints/{tp1}/summary", 404)
+    keep(hospital, "summary-hospital", f"/staff/touchpoints/{tp1}/summary")
+    hand_over = f"/staff/pathways/{person.pathways[0].id}/hand-over"
+    hospital.post(hand_over, {"csrf_token": hospital.get(hand_over).csrf_token()})
+    keep(hospital, "hand-over-done", hand_over)
+    keep(municipal, "summary-handed-over", f"/staff/touchpoints/{tp1}/summary")
+    keep(municipal, "staff-patient-handed-over", f"/staff/patients/{person.id}")
 
 
 def _no_staff_access(app, db):
