@@ -37,7 +37,8 @@ def test_from_the_worklist_to_the_hand_over_and_back_to_the_patient(app, db):
                       for row in worklist.select("section[aria-labelledby=unread-title] tr"))
     assert "Ola Hansen" in coming or "Hansen, Ola" in coming
     assert "Hansen" in unread
-    patient_link = next(a["href"] for a in worklist.select("section[aria-labelledby=unread-title] a")
+    patient_link = next(a["href"] for a in
+                        worklist.select("section[aria-labelledby=unread-title] a")
                         if "Hansen" in a.get_text())
     patient_page = nurse.get(patient_link)
     summary_link = next(a["href"] for a in patient_page.select("main a")
