@@ -50,7 +50,8 @@ def test_from_the_worklist_to_the_hand_over_and_back_to_the_patient(app, db):
         < order.index("summary-topics")
     assert summary.one("#summary-what-matters").get_text(strip=True)
     pdf = nurse.raw.get(f"/staff/touchpoints/{tp1}/summary.pdf")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
     assert pdf.get_data().startswith(b"%PDF-")
     unread_after = nurse.get("/staff/").select("section[aria-labelledby=unread-title] tr")
     assert not any("Hansen" in row.get_text() for row in unread_after)
@@ -80,4 +81,5 @@ def test_from_the_worklist_to_the_hand_over_and_back_to_the_patient(app, db):
     assert "Time hos sosionom om økonomi og jobb" in agreed
     assert "55 97 50 00" in agreed
     log = patient.get("/patient/access-log").text()
-    assert "Hilde Vik" in log and "Anne Lie" in log
+    assert "Hilde Vik" in log
+    assert "Anne Lie" in log
