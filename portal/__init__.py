@@ -93,4 +93,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.cli import register_commands
 
     register_commands(app)
+    if settings.is_production:
+        # A server: pay WeasyPrint's import (about a second) at start, not on the first PDF.
+        from portal.summary.pdf import warm_up
+
+        warm_up()
     return app

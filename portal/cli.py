@@ -83,6 +83,9 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, patients: in
         return
     click.echo(f"Open http://{host}:{port}/ and choose 'Logg inn' to pick a demo person.")
     # Werkzeug's development server: fine for trying out; production uses gunicorn (README).
+    from portal.summary.pdf import warm_up
+
+    warm_up()  # the first PDF then takes a fraction of a second, not one and a half
     run_simple(host, port, app, threaded=True)
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
@@ -51,18 +52,27 @@ def enrol(session: Session, details: PatientDetails, hospital: Organisation,
           municipality: Organisation, diagnosis_date: date) -> Enrolment:
     """A patient and a pathway with its three touchpoints, or a new pathway for a patient who
     is in the portal already. Never a second patient for one identity number."""
-    # TODO(issue 4): two clinicians enrolling the same new number at the same moment: on
-    # PostgreSQL the second commit fails on the unique identity number (a 500, nothing stored);
-    # SQLite serialises the two POSTs. Catch it and answer as for ALREADY / NEW_PATHWAY.
     patient = find_patient(session, details.national_id)
-    if patient is not None and any(p.hospital_id == hospital.id for p in patient.pathways):
-        return Enrolment(Enrolled.ALREADY, patient)
     outcome = Enrolled.NEW_PATHWAY
     if patient is None:
         outcome = Enrolled.NEW_PATIENT
         patient = Patient(national_id=details.national_id, given_name=details.given_name,
                           family_name=details.family_name)
-        session.add(patient)
+        try:
+            # Two clinicians enrolling the same new number at once: the unique identity number
+            # stops the second (PostgreSQL waits for the first to commit), which then goes on
+            # with the patient the first one created.
+            with session.begin_nested():
+                session.add(patient)
+                session.flush()
+        except IntegrityError:
+            patient = find_patient(session, details.national_id)
+            if patient is None:
+                raise
+            outcome = Enrolled.NEW_PATHWAY
+    if outcome == Enrolled.NEW_PATHWAY and any(p.hospital_id == hospital.id
+                                               for p in patient.pathways):
+        return Enrolment(Enrolled.ALREADY, patient)
     # The name stays as it was; how to reach the patient and the household are as told now.
     patient.preferred_locale = details.preferred_locale
     patient.children_under_18 = details.children_under_18

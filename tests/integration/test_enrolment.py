@@ -208,3 +208,27 @@ def test_without_the_csrf_token_nothing_is_made(hospital_client, db):
     response = client.raw.post(URL, data=data)
     assert response.status_code == 400
     assert db.scalar(select(func.count()).select_from(Patient)) == 0
+
+
+def test_two_clinicians_enrolling_the_same_new_number_at_once_make_one_patient(
+        hospital_client, db, monkeypatch):
+    """The second request looked before the first committed: it found nobody, and its insert
+    meets the unique identity number. It carries on with the patient the first one made."""
+    from portal.clinician import operations
+
+    client, hospital, municipality = hospital_client
+    data = _form(client, municipality)
+    client.post(URL, data)
+    real_find = operations.find_patient
+    calls = []
+
+    def find_nobody_the_first_time(session, national_id):
+        calls.append(national_id)
+        return None if len(calls) == 1 else real_find(session, national_id)
+
+    monkeypatch.setattr(operations, "find_patient", find_nobody_the_first_time)
+    page = client.post_page(URL, _form(client, municipality, national_id=data["national_id"]))
+    assert len(calls) == 2
+    assert "already enrolled at your hospital" in page.text(".notice")
+    assert db.scalar(select(func.count()).select_from(Patient)) == 1
+    assert db.scalar(select(func.count()).select_from(Pathway)) == 1
