@@ -120,8 +120,8 @@ def test_the_sections_of_a_municipal_worklist(app, world):
     anne_row = page.select("#coming tbody tr")[1]
     born = identity.birth_date(world.db.scalar(
         select(Patient.national_id).where(Patient.family_name == "Aas")))
-    assert anne_row.select("td")[0].get_text().strip() == str(
-        _today().year - born.year - ((_today().month, _today().day) < (born.month, born.day)))
+    age = _today().year - born.year - ((_today().month, _today().day) < (born.month, born.day))
+    assert anne_row.select("td")[0].get_text().strip() == f"{age} years"
     assert not page.select('a[href="/staff/patients/new"]')  # only hospitals enrol
 
 
