@@ -216,7 +216,7 @@ def test_two_clinicians_enrolling_the_same_new_number_at_once_make_one_patient(
     meets the unique identity number. It carries on with the patient the first one made."""
     from portal.clinician import operations
 
-    client, hospital, municipality = hospital_client
+    client, _hospital, municipality = hospital_client
     data = _form(client, municipality)
     client.post(URL, data)
     real_find = operations.find_patient
