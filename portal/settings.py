@@ -189,6 +189,10 @@ class Settings:
     high_strain_threshold: int = 4
     #: The worklist shows conversations booked from today and this many days ahead.
     worklist_days: int = 14
+    #: Where the FHIR Questionnaire's canonical URL starts (``<base>/Questionnaire/needs``): the
+    #: same on every instance and in every export. Empty: the address the portal is reached at,
+    #: plus ``/fhir``.
+    fhir_canonical_base: str = ""
     #: Log SQL statements (development aid).
     echo_sql: bool = False
 
@@ -267,6 +271,11 @@ class Settings:
         if "PORTAL_WORKLIST_DAYS" in env:
             values["worklist_days"] = _int("PORTAL_WORKLIST_DAYS", env["PORTAL_WORKLIST_DAYS"],
                                            0, 366)
+        if "PORTAL_FHIR_CANONICAL_BASE" in env:
+            base = env["PORTAL_FHIR_CANONICAL_BASE"].strip().rstrip("/")
+            if base and not base.startswith(("https://", "http://", "urn:")):
+                raise SettingsError("PORTAL_FHIR_CANONICAL_BASE must be an https:// URL or a urn.")
+            values["fhir_canonical_base"] = base
         if "PORTAL_ECHO_SQL" in env:
             values["echo_sql"] = _bool("PORTAL_ECHO_SQL", env["PORTAL_ECHO_SQL"])
         settings = cls(**values)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from portal.i18n import current_locale, q_
 from portal.patient.flow import today
 from portal.questionnaire import definition as definitions
 from portal.settings import SUPPORTED_LOCALES
+from portal.settings import current as current_settings
 from portal.staff.models import CLINICIANS
 from portal.summary.model import build
 
@@ -26,9 +27,9 @@ FHIR_JSON = "application/fhir+json"
 
 def canonical_url(questionnaire_id: str) -> str:
     """The questionnaire's canonical URL, the same for every version (``url|version`` names
-    one). TODO(issue 4): from a configured public base URL once settings have one; until then
-    the host the portal is reached at."""
-    return f"{request.host_url.rstrip('/')}/fhir/Questionnaire/{questionnaire_id}"
+    one): ``PORTAL_FHIR_CANONICAL_BASE``, else the address the portal is reached at."""
+    base = current_settings().fhir_canonical_base or f"{request.host_url.rstrip('/')}/fhir"
+    return f"{base}/Questionnaire/{questionnaire_id}"
 
 
 @bp.get("/staff/fhir/Questionnaire/<questionnaire_id>-<int:version>")

@@ -121,3 +121,15 @@ def test_nothing_sent_nothing_to_export_and_others_get_404(app, db):
     download(nurse, f"/staff/touchpoints/{touchpoint_id(person, 2)}/fhir", status=404)
     download(nurse, "/staff/touchpoints/99999999999/fhir", status=404)
     assert events(db, person.id) == []
+
+
+def test_the_canonical_url_comes_from_the_setting_when_given(settings, db):
+    from portal import create_app
+    from portal.db import session_factory
+
+    app = create_app(settings.with_overrides(fhir_canonical_base="https://fhir.example.no"))
+    person, _tp1 = hospital_patient(app, db, sent=False)
+    nurse = staff_client(app, db, person.pathways[0].hospital)
+    resource = download(nurse, f"/staff/fhir/Questionnaire/{needs().key}").get_json(force=True)
+    session_factory(app).kw["bind"].dispose()
+    assert resource["url"] == "https://fhir.example.no/Questionnaire/needs"
