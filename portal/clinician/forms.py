@@ -33,7 +33,7 @@ OLDEST_DIAGNOSIS_DAYS = 2 * 366
 SEARCH_LENGTH = 100
 
 
-def _strip(value: Any) -> Any:
+def strip_text(value: Any) -> Any:
     # NUL is never typed, and PostgreSQL cannot store it (or compare with it) in text.
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
@@ -70,7 +70,7 @@ def local_moment(day: date, at: time, timezone: str) -> datetime | None:
     return moment
 
 
-class _Date:
+class ValidDate:
     def __call__(self, form: Any, field: Field) -> None:
         if field.data and as_date(field.data) is None:
             if parse_date(field.data) is None:
@@ -85,7 +85,7 @@ class _Time:
             raise ValidationError(_l("Enter a time as hours and minutes, for example 14:30."))
 
 
-class _MaxLength:
+class MaxLength:
     def __init__(self, most: int) -> None:
         self.most = most
 
@@ -112,11 +112,11 @@ TOUCHPOINT_FILTERS = ("1", "2", "3")
 class WorklistForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
     """Search and filters, sent with GET: they change nothing, so there is no CSRF token."""
 
-    q = StringField(filters=[_strip], validators=[_MaxLength(SEARCH_LENGTH)])
+    q = StringField(filters=[strip_text], validators=[MaxLength(SEARCH_LENGTH)])
     # Plain text fields shown as selects (``forms.select``): the options live in the template.
-    touchpoint = StringField(filters=[_strip], validators=[Optional(),
+    touchpoint = StringField(filters=[strip_text], validators=[Optional(),
                                                            _one_of(TOUCHPOINT_FILTERS)])
-    state = StringField(filters=[_strip], validators=[Optional(), _one_of(STATE_FILTERS)])
+    state = StringField(filters=[strip_text], validators=[Optional(), _one_of(STATE_FILTERS)])
 
     def validate_q(self, field: Field) -> None:
         digits = (field.data or "").replace(" ", "")
@@ -164,22 +164,22 @@ def normalised_mobile(text: str) -> str | None:
 
 
 class EnrolForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
-    national_id = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the patient's identity number.")), _MaxLength(20)])
-    given_name = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the patient's given name.")), _MaxLength(100)])
-    family_name = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the patient's family name.")), _MaxLength(100)])
+    national_id = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the patient's identity number.")), MaxLength(20)])
+    given_name = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the patient's given name.")), MaxLength(100)])
+    family_name = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the patient's family name.")), MaxLength(100)])
     #: The choices are the municipalities, set by the view.
     municipality = SelectField(choices=[], validate_choice=False, validators=[
         InputRequired(_l("Choose the municipality the patient lives in."))])
-    diagnosis_date = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the date the patient was told the diagnosis.")), _Date()])
+    diagnosis_date = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the date the patient was told the diagnosis.")), ValidDate()])
     locale = RadioField(choices=list(SUPPORTED_LOCALES), validate_choice=False, validators=[
         InputRequired(_l("Choose the patient's preferred language.")),
         _one_of(SUPPORTED_LOCALES)])
-    mobile = StringField(filters=[_strip], validators=[Optional(), _MaxLength(30)])
-    email = StringField(filters=[_strip], validators=[Optional(), _MaxLength(254)])
+    mobile = StringField(filters=[strip_text], validators=[Optional(), MaxLength(30)])
+    email = StringField(filters=[strip_text], validators=[Optional(), MaxLength(254)])
     children_under_18 = RadioField(choices=list(YES_NO), validate_choice=False, validators=[
         InputRequired(_l("Choose whether there are children under 18 in the household.")),
         _one_of(YES_NO)])
@@ -257,12 +257,12 @@ class EnrolForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hin
 
 
 class AppointmentForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
-    day = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the date of the conversation.")), _Date()])
-    at = StringField(filters=[_strip], validators=[
+    day = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the date of the conversation.")), ValidDate()])
+    at = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the time of the conversation.")), _Time()])
-    place = StringField(filters=[_strip], validators=[Optional(), _MaxLength(200)])
-    with_whom = StringField(filters=[_strip], validators=[Optional(), _MaxLength(200)])
+    place = StringField(filters=[strip_text], validators=[Optional(), MaxLength(200)])
+    with_whom = StringField(filters=[strip_text], validators=[Optional(), MaxLength(200)])
 
     def moment(self, timezone: str, diagnosis_date: date) -> datetime | None:
         """The appointment as an aware moment, or None with a message on the field."""
@@ -283,10 +283,10 @@ class AppointmentForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no ty
 
 
 class DeclineForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
-    declined_on = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the date the patient said no.")), _Date()])
-    offer_again_on = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the date to offer the conversation again.")), _Date()])
+    declined_on = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the date the patient said no.")), ValidDate()])
+    offer_again_on = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the date to offer the conversation again.")), ValidDate()])
 
     def check_dates(self, today: date, diagnosis_date: date) -> bool:
         declined, again = as_date(self.declined_on.data), as_date(self.offer_again_on.data)

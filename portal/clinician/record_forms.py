@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.audit.forms import parse_date
+from portal.clinician.forms import MaxLength, ValidDate, as_date, strip_text
 from portal.clinician.models import ActionStatus
 
 YES_NO = ("yes", "no")
@@ -111,40 +111,11 @@ class _Contact:
                     "first for a foreign number.", number=match.group()))
 
 
-class _Date:
-    """A date written as a date field sends it (2026-11-23) or as 23.11.2026."""
-
-    def __call__(self, form: Any, field: Field) -> None:
-        if field.data and as_date(field.data) is None:
-            raise ValidationError(_l("Enter a date as day.month.year, for example 23.11.2026."))
-
-
-def as_date(text: str | None) -> date | None:
-    parsed = parse_date(text) if text else None
-    return parsed if parsed is not None and date(2000, 1, 1) <= parsed <= date(2999, 12, 31) \
-        else None
-
-
-class _MaxLength:
-    def __init__(self, most: int) -> None:
-        self.most = most
-
-    def __call__(self, form: Any, field: Field) -> None:
-        if field.data and len(field.data) > self.most:
-            raise ValidationError(_l("Write at most %(most)d characters. You wrote %(written)d.",
-                                     most=self.most, written=len(field.data)))
-
-
-def _strip(value: Any) -> Any:
-    # NUL is never typed, and PostgreSQL cannot store it in text.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
-
-
 class ConversationForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
-    held_on = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the date the conversation was held.")), _Date()])
-    held_by = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter who held the conversation.")), _MaxLength(200)])
+    held_on = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the date the conversation was held.")), ValidDate()])
+    held_by = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter who held the conversation.")), MaxLength(200)])
     relative_present = RadioField(choices=list(YES_NO), validate_choice=False, validators=[
         InputRequired(_l("Choose whether a relative or someone else took part.")),
         lambda form, field: _choice(field, YES_NO)])
@@ -180,7 +151,7 @@ class StatusForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
     status = RadioField(choices=list(STATUSES), validate_choice=False, validators=[
         InputRequired(_l("Choose whether it is planned, done or not done.")),
         lambda form, field: _choice(field, STATUSES)])
-    status_on = StringField(filters=[_strip], validators=[Optional(), _Date()])
+    status_on = StringField(filters=[strip_text], validators=[Optional(), ValidDate()])
 
     def check_status_date(self, today: date) -> bool:
         if self.status.data == ActionStatus.PLANNED or self.status_on.errors:
@@ -198,15 +169,15 @@ class StatusForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
-    what = TextAreaField(filters=[_strip], validators=[
+    what = TextAreaField(filters=[strip_text], validators=[
         InputRequired(_l("Write what will be done, in words the patient understands.")),
-        _MaxLength(500)])
+        MaxLength(500)])
     needs = SelectMultipleField(choices=[], validate_choice=False)
-    responsible = StringField(filters=[_strip], validators=[
-        InputRequired(_l("Enter the service or person responsible.")), _MaxLength(200)])
-    contact = StringField(filters=[_strip], validators=[
-        Optional(), _MaxLength(CONTACT_LENGTH), _Contact()])
-    due_on = StringField(filters=[_strip], validators=[Optional(), _Date()])
+    responsible = StringField(filters=[strip_text], validators=[
+        InputRequired(_l("Enter the service or person responsible.")), MaxLength(200)])
+    contact = StringField(filters=[strip_text], validators=[
+        Optional(), MaxLength(CONTACT_LENGTH), _Contact()])
+    due_on = StringField(filters=[strip_text], validators=[Optional(), ValidDate()])
 
     def validate_needs(self, field: Field) -> None:
         _choice(field, tuple(value for value, _label in field.choices))

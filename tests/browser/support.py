@@ -193,3 +193,22 @@ def check_touch_targets(page: Page, where: str) -> list[dict[str, Any]]:
     assert not small, f"touch targets under {MIN_TARGET}×{MIN_TARGET} px on {where}:\n" + \
         "\n".join(small)
     return targets
+
+
+def staff_sign_in(page: Page, national_id: str) -> None:
+    """Through the built-in provider's HelseID page; lands on the worklist."""
+    page.goto("/sign-in?staff=1")
+    page.locator("main a.button[href^='/sign-in/staff/start']").click()
+    check_axe(page, "the development provider's staff page")
+    page.locator("input#national_id").fill(national_id)
+    page.locator("form:has(#national_id) button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/staff/$"))
+
+
+def check_page(page: Page, where: str, shot: str | None = None) -> None:
+    """A whole page: its heading, axe, touch targets, and a screenshot when named."""
+    expect(page.locator("main h1")).to_be_visible()
+    check_axe(page, where)
+    check_touch_targets(page, where)
+    if shot:
+        screenshot(page, shot)
