@@ -57,6 +57,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("postgresql"):
+        # psycopg prepares a statement after five runs, and PostgreSQL then soon switches to a
+        # generic plan that ignores the values. The worklist's dates and organisation are very
+        # skewed: its generic plan read a busy trust's every pathway (22 ms instead of 4 ms at
+        # 100 000 patients). Plan each statement for its own values instead.
+        kwargs["connect_args"] = {"options": "-c plan_cache_mode=force_custom_plan"}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")

@@ -13,9 +13,9 @@ from portal import access
 from portal.clinician import queries
 from portal.clinician.blueprint import bp
 from portal.clinician.forms import STATE_FILTERS, TOUCHPOINT_FILTERS, WorklistForm
+from portal.clinician.rows import RowFormatter
 from portal.contacts.models import OrganisationKind
 from portal.db import db_session
-from portal.pathway import identity
 from portal.pathway.rules import Place
 from portal.patient.flow import today
 from portal.settings import current as current_settings
@@ -48,10 +48,13 @@ def worklist() -> str:
             "unbooked": queries.unbooked(session, organisation_id, place, clock, settings),
             "offer_again": queries.offer_again(session, organisation_id, clock, settings),
         }
+    rows = RowFormatter(clock.today, settings.display_timezone)
+    shown = {name: rows.listing(found) for name, found in lists.items()}
+    if results is not None:
+        shown["results"] = rows.listing(results)
     return render_template(
-        "clinician/worklist.html", staff=staff, form=form,
+        "clinician/worklist.html", staff=staff, form=form, shown=shown,
         search=form, lists=lists, results=results, page_size=queries.PAGE_SIZE,
         days=settings.worklist_days, states=STATE_FILTERS, numbers=TOUCHPOINT_FILTERS,
-        age=lambda person: identity.age_on(person.national_id, clock.today),
         may_enrol=StaffRole.HOSPITAL_CLINICIAN in staff.roles,
         administrator=StaffRole.ADMINISTRATOR in staff.roles)
