@@ -225,7 +225,7 @@ def test_changes_after_sending_are_dated_and_unsent_ones_only_mentioned(app, db)
     family = page.one("#topic-family").find_parent("section")
     assert family.select_one(".summary-changed") is None
     assert "Utkast" not in page.text()  # not sent: mentioned, not shown
-    assert "not sent the changes yet" in page.text("main header")
+    assert "har ikke sendt endringene ennå" in page.text("main header .notice")
 
 
 def test_a_summary_with_nothing_sent_still_renders(app, db):
