@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 from stdnum.no import fodselsnummer, orgnr
 
+from portal import demo
 from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.relatives.models import Relative, RelativeLink
@@ -17,14 +18,19 @@ from portal.staff.models import StaffMember
 _serial = count(100)
 
 
+#: The demo personas' numbers (portal/demo): a test that loads the demo shares the database.
+_DEMO = frozenset(p.national_id for p in (*demo.PERSONAS, *demo.RELATIVES, *demo.STAFF))
+
+
 def national_id(birth: str = "120358") -> str:
-    """A valid synthetic fødselsnummer born on ``birth`` (ddmmyy), unique per call."""
+    """A valid synthetic fødselsnummer born on ``birth`` (ddmmyy), unique per call, never a
+    demo persona's."""
     while True:
         base = birth + f"{next(_serial) % 500:03d}"
         first = fodselsnummer.calc_check_digit1(base)
         second = fodselsnummer.calc_check_digit2(base + first)
         number = base + first + second
-        if fodselsnummer.is_valid(number):
+        if fodselsnummer.is_valid(number) and number not in _DEMO:
             return number
 
 
