@@ -66,7 +66,7 @@ WRK_SCRIPT = BENCH / "wrk.lua"
 PERSONA = "12035812324"
 #: The demo cancer nurse at the hospital, and how her patient list names PERSONA.
 STAFF_PERSONA = "15077910015"
-STAFF_PATIENT_LINK = "Nordmann, Kari"
+STAFF_PATIENT_LINK = "Hansen, Ola"  # on the nurse's worklist (portal/demo)
 #: What the development provider's form sends (ID-porten's level the citizen client asks for).
 SIGN_IN_ACR = "idporten-loa-high"
 #: Where a completed sign-in lands, per profile.
