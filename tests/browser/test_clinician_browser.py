@@ -85,6 +85,8 @@ def test_the_nurse_the_coordinator_and_the_patient(context: BrowserContext,
     check_page(nurse, "the patient page after the hand-over")
     nurse.goto(f"/staff/touchpoints/{ids['tp1']}/appointment")
     check_page(nurse, "the appointment form")
+    nurse.goto(f"/staff/touchpoints/{ids['tp1']}/decline")
+    check_page(nurse, "the decline page of a held conversation")
     context.clear_cookies()
 
     coordinator = watch.attach(context.new_page())

@@ -46,6 +46,7 @@ def test_staff_administrator_relative_and_patient_pages(context: BrowserContext,
 
     admin = watch.attach(context.new_page())
     staff_sign_in(admin, str(people["admin"]))
+    check_page(admin, "the start page of an administrator who is not a clinician")
     admin.goto("/admin/access-log")
     check_page(admin, "the administrator's staff list")
     admin.goto(f"/admin/access-log/staff/{people['nurse_id']}?start=31.02.2026")

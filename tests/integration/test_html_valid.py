@@ -74,6 +74,7 @@ def _other_people(app, db, person, pages: dict[str, str]) -> None:
     _clinician_pages(app, db, person, staff, pages)
     boss = PortalClient(app)
     boss.sign_in_staff(admin.national_id)
+    keep(boss, "worklist-administrator", "/staff/")
     keep(boss, "admin-staff-list", "/admin/access-log")
     keep(boss, "admin-staff", f"/admin/access-log/staff/{nurse.id}")
     keep(boss, "admin-staff-bad-dates", f"/admin/access-log/staff/{nurse.id}?start=31.02.2026")
