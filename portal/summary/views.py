@@ -45,6 +45,8 @@ def page(touchpoint_id: int) -> str:
 def pdf_download(touchpoint_id: int) -> Response:
     found = access.load_staff_touchpoint(touchpoint_id)
     summary = _build(found)
+    if found.responsible:  # reading the PDF is opening the answers too
+        mark_first_read(summary.response, now())
     body = _pdf(summary, own=False)
     # Logged after rendering: the access log's lock is held until the request commits.
     audit.record(summary.patient.id, audit.AccessAction.DOWNLOADED_PDF,

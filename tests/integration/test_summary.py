@@ -176,6 +176,14 @@ def test_opening_the_summary_marks_the_answers_read_for_the_worklist(app, db):
     assert again == first
 
 
+def test_downloading_the_pdf_marks_the_answers_read_too(app, db):
+    person, tp, _ = sent_by_patient(app, db)
+    nurse, _member = staff_client(app, db, person.pathways[0].municipality)
+    assert nurse.raw.get(f"{summary_url(tp)}.pdf").status_code == 200
+    read = fresh(db).scalar(select(Response.first_read_at).where(Response.touchpoint_id == tp))
+    assert read is not None
+
+
 def test_another_service_sees_only_what_the_patient_let_through(app, db):
     person, _tp, _ = sent_by_patient(app, db)
     tp1 = stored_touchpoint_1(db, person, {
