@@ -21,6 +21,8 @@ def register_commands(app: Flask) -> None:
     from portal.audit.cli import audit_group
 
     app.cli.add_command(audit_group)
+    from portal.contacts.cli import contacts_group
+    app.cli.add_command(contacts_group)
 
 
 @click.group("db", help="Database migrations.")

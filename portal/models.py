@@ -4,6 +4,7 @@ from portal.audit.models import AccessEvent
 from portal.auth.models import SignInSession
 from portal.clinician.models import AgreedAction
 from portal.contacts.models import ContactPoint, Organisation
+from portal.contacts.reference import Municipality
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.patient.models import ExpiredDraft
 from portal.questionnaire.models import Answer, Response, Submission
@@ -17,6 +18,7 @@ __all__ = [
     "Answer",
     "ContactPoint",
     "ExpiredDraft",
+    "Municipality",
     "Organisation",
     "Pathway",
     "Patient",

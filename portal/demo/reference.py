@@ -1,9 +1,8 @@
 """Reference data for generated patients: every municipality, a hospital trust per county, a
 clinician in each, and valid synthetic identity numbers, organisation numbers and mobile numbers.
 
-``municipalities-2024.csv`` is Norway's 357 municipalities as in force from 1 January 2024 (SSB
-classification 131; copied from ``/work/shared/data``, see its README there). Statistics Norway is
-the authority: the numbers change with municipal reforms.
+The municipalities are the list the portal ships as reference data
+(``portal/contacts/data/municipalities-2024.csv``, see its README).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import csv
 import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,10 +18,11 @@ from sqlalchemy.orm import Session
 from stdnum.no import fodselsnummer, orgnr
 
 from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
+from portal.contacts.reference import SHIPPED_CSV
 from portal.demo import HOSPITAL_ORG_NUMBER
 from portal.staff.models import StaffMember
 
-MUNICIPALITIES_CSV = Path(__file__).resolve().parent / "municipalities-2024.csv"
+MUNICIPALITIES_CSV = SHIPPED_CSV
 OSLO = ZoneInfo("Europe/Oslo")
 #: One hospital trust per county (a simplification: some counties have two or three).
 TRUSTS = {
