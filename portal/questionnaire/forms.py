@@ -126,7 +126,10 @@ def cleaned_values(page: Page, form: FlaskForm) -> dict[str, Any]:
         if question.show_when is not None and not question.show_when.is_met(values):
             value = None  # a follow-up whose condition is not met is not kept
         elif question.type == "scale":
-            value = int(value) if value not in (None, "") else None
+            # WTForms' Optional() lets a blank value through unchecked, and Python's blanks
+            # include control characters such as "\x1d": those mean "not answered".
+            text = value.strip() if isinstance(value, str) else value
+            value = int(text) if text not in (None, "") else None
         elif question.type == "checkbox":
             value = True if value else None
         elif question.type == "multiple_choice":

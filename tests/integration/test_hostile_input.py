@@ -350,6 +350,20 @@ def test_a_choice_sent_twice_is_stored_once(client: PortalClient, db: Session,
     assert response_of(db, patient).answer_values()["finances_housing_worries"] == ["income"]
 
 
+@pytest.mark.parametrize("blank", [" ", "\x1d", "\t\n", "\u2003"])
+def test_a_blank_scale_answer_is_no_answer(client: PortalClient, db: Session, patient: int,
+                                           blank: str) -> None:
+    """The case Hypothesis found in CI: a blank passes WTForms' Optional() unchecked."""
+    url = step_url(patient, "strain")
+    page = client.get(url)
+    response = send(client, url, [("csrf_token", page.csrf_token()), ("action", "next"),
+                                  ("strain", blank)])
+    assert_safe(response)
+    assert response.status_code == 303
+    stored = response_of(db, patient)
+    assert stored is None or "strain" not in stored.answer_values()
+
+
 def test_nul_sent_after_the_session_expired_is_no_server_error(
         client: PortalClient, db: Session, monkeypatch: pytest.MonkeyPatch,
         settings: Settings) -> None:
