@@ -3,12 +3,24 @@
 from portal.audit.models import AccessEvent
 from portal.auth.models import SignInSession
 from portal.clinician.models import AgreedAction
-from portal.contacts.models import ContactPoint, Organisation
+from portal.contacts.models import (
+    ContactPoint,
+    ContactPointChange,
+    OpeningException,
+    OpeningHours,
+    Organisation,
+    ServedMunicipality,
+)
 from portal.contacts.reference import Municipality
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.patient.models import ExpiredDraft
 from portal.questionnaire.models import Answer, Response, Submission
-from portal.relatives.models import Relative, RelativeLink
+from portal.relatives.models import (
+    Relative,
+    RelativeInvitation,
+    RelativeLink,
+    RelativeResponse,
+)
 from portal.staff.models import StaffMember
 from portal.summary.models import RenderedPdf
 
@@ -17,15 +29,21 @@ __all__ = [
     "AgreedAction",
     "Answer",
     "ContactPoint",
+    "ContactPointChange",
     "ExpiredDraft",
     "Municipality",
+    "OpeningException",
+    "OpeningHours",
     "Organisation",
     "Pathway",
     "Patient",
     "Relative",
+    "RelativeInvitation",
     "RelativeLink",
+    "RelativeResponse",
     "RenderedPdf",
     "Response",
+    "ServedMunicipality",
     "SignInSession",
     "StaffMember",
     "Submission",

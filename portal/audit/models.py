@@ -34,6 +34,8 @@ class AccessAction(StrEnum):
     CHANGED = "changed"
     #: A relative read the patient's contact points.
     READ_CONTACTS = "read_contacts"
+    #: A relative read the patient's appointments.
+    READ_APPOINTMENTS = "read_appointments"
     #: An administrator read the access log of this patient.
     READ_ACCESS_LOG = "read_access_log"
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.clinician.models import AgreedAction
-from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
+from portal.contacts.models import ContactPoint, Organisation, OrganisationKind, monday_to_friday
 from portal.demo.scenarios import ARRANGE, OSLO, Context
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.rules import WINDOW_RULES, Place
@@ -137,14 +137,14 @@ def _organisations(session: Session) -> dict[str, Organisation]:
     if not hospital.contact_points:
         session.add(ContactPoint(organisation=hospital, role="forlopskoordinator",
                                  name="Forløpskoordinator, kreft (demo)", phone="+4755970000",
-                                 email="kreftkoordinator@example.org", opens_at=time(8),
-                                 closes_at=time(15)))
+                                 email="kreftkoordinator@example.org",
+                                 opening_hours=monday_to_friday(time(8), time(15))))
     for municipality in (bergen, askoy):
         if not municipality.contact_points:
             session.add(ContactPoint(organisation=municipality, role="kreftkoordinator",
                                      name=f"Kreftkoordinator i {municipality.name} (demo)",
                                      phone="+4755560000", email="kreft@example.org",
-                                     opens_at=time(8), closes_at=time(15, 30)))
+                                     opening_hours=monday_to_friday(time(8), time(15, 30))))
     return {"hospital": hospital, BERGEN: bergen, ASKOY: askoy}
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.no import fodselsnummer, orgnr
 
-from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
+from portal.contacts.models import ContactPoint, Organisation, OrganisationKind, monday_to_friday
 from portal.contacts.reference import SHIPPED_CSV
 from portal.demo import HOSPITAL_ORG_NUMBER
 from portal.staff.models import StaffMember
@@ -95,7 +95,7 @@ def load_reference(session: Session, rng: random.Random) -> Reference:
             session.add(trust)
             session.add(ContactPoint(organisation=trust, role="forlopskoordinator",
                                      name=f"Forløpskoordinator, {name}", phone="+4722000000",
-                                     opens_at=time(8), closes_at=time(15)))
+                                     opening_hours=monday_to_friday(time(8), time(15))))
         trusts[county] = trust
     municipalities, weights, trust_for_number = [], [], {}
     for row in rows:
@@ -108,8 +108,8 @@ def load_reference(session: Session, rng: random.Random) -> Reference:
             session.add(municipality)
             session.add(ContactPoint(organisation=municipality, role="kreftkoordinator",
                                      name=f"Kreftkoordinator i {row['name']} kommune",
-                                     phone="+4722000000", opens_at=time(8),
-                                     closes_at=time(15, 30)))
+                                     phone="+4722000000", opening_hours=monday_to_friday(time(8),
+                                                                    time(15, 30))))
         municipalities.append(municipality)
         weights.append(CITY_WEIGHTS.get(number, 1))
         trust_for_number[number] = trusts[row["county_number"]]

@@ -28,6 +28,9 @@ class Patient(identity.Person, Base):
     #: Children under 18 in the household: they are relatives in their own right
     #: (helsepersonelloven § 10 a). None when not asked.
     children_under_18: Mapped[bool | None]
+    #: The patient's GP (fastlege), when the patient or the hospital has told us.
+    gp_name: Mapped[str | None] = mapped_column(String(200))
+    gp_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     pathways: Mapped[list[Pathway]] = relationship(
