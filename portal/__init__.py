@@ -62,9 +62,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.auth import session as auth_session
     from portal.auth.views import bp as auth_bp
     from portal.clinician.views import bp as clinician_bp
+    from portal.contacts.admin import bp as contacts_admin_bp
     from portal.fhir.views import bp as fhir_bp
     from portal.patient.views import bp as patient_bp
     from portal.public.views import bp as public_bp
+    from portal.relatives.invitations import bp as invitations_bp
     from portal.relatives.views import bp as relatives_bp
     from portal.summary.views import bp as summary_bp
 
@@ -74,7 +76,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(patient_bp)
     app.register_blueprint(relatives_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(clinician_bp)
+    app.register_blueprint(contacts_admin_bp)
     app.register_blueprint(summary_bp)
     app.register_blueprint(fhir_bp)
     app.register_blueprint(audit_bp)

@@ -11,18 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal.auth.session import PATIENT, RELATIVE, STAFF, current_principal, safe_next
-from portal.contacts.models import Organisation
+from portal.auth.session import (
+    PATIENT,
+    RELATIVE,
+    STAFF,
+    current_principal,
+    safe_next,
+    stop_acting,
+)
+from portal.contacts import lookup
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
+from portal.relatives import minors
 from portal.relatives.models import Relative, RelativeLink
+from portal.settings import current as current_settings
 from portal.staff.models import StaffMember, StaffRole
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +105,13 @@ def enforce() -> WerkzeugResponse | None:
     principal = current_principal()
     if principal is None:
         return _to_sign_in(rule)
+    if principal.guardian_id is not None and guardian_link(
+            principal.guardian_id, principal.subject_id, acting=True) is None:
+        # The child has grown past the age limit, or the hospital removed the guardian.
+        stop_acting()
+        flash(_("You can no longer act on behalf of this person. Contact the hospital if you "
+                "think this is wrong."))
+        return redirect(url_for("relative.home"))
     if principal.kind != rule.kind:
         abort(404)
     if rule.kind == STAFF and not (current_staff().roles & rule.roles):
@@ -103,11 +122,11 @@ def enforce() -> WerkzeugResponse | None:
 def _to_sign_in(rule: Rule) -> WerkzeugResponse:
     target = request.full_path if request.method == "GET" else request.referrer
     sender = g.get("expired_sender")
-    if sender is not None and sender.kind == PATIENT and rule.kind == PATIENT:
+    if sender is not None and sender.kind in (PATIENT, RELATIVE) and rule.kind == sender.kind:
         # Keep what was typed; the same page shows it after signing in again.
         from portal.patient import drafts
 
-        drafts.keep(sender.subject_id, request.path, request.form)
+        drafts.keep(sender.kind, sender.subject_id, request.path, request.form)
         target = request.path
     expired = 1 if g.get("session_expired") else None
     return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired,
@@ -172,7 +191,7 @@ def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
         .where(Touchpoint.id == touchpoint_id, Pathway.patient_id == patient_.id)
         .options(
             contains_eager(Touchpoint.pathway),
-            joinedload(Touchpoint.organisation).selectinload(Organisation.contact_points),
+            *lookup.contact_loading(lookup.today(), via=joinedload(Touchpoint.organisation)),
         )
     )
     if lock:
@@ -241,14 +260,69 @@ def load_staff_touchpoint(touchpoint_id: int, responsible: bool = False,
     return StaffTouchpoint(found, responsible=False)
 
 
-def load_relative_patient(patient_id: int) -> Patient:
-    """A patient who has let the signed-in relative in (accepted, not withdrawn), or 404."""
-    found = db_session().scalar(
-        select(Patient).join(RelativeLink, RelativeLink.patient_id == Patient.id)
-        .where(Patient.id == _valid_id(patient_id),
+class RelativePermission:
+    """The permissions a patient gives a relative (``relatives.models.Permissions``)."""
+
+    CONTACTS = minors.CONTACTS
+    OWN_QUESTIONNAIRE = minors.OWN_QUESTIONNAIRE
+    ANSWERS = minors.ANSWERS
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(current_settings().display_timezone)).date()
+
+
+def relative_permissions(link: RelativeLink) -> frozenset[str]:
+    """What the link allows today: the patient's choices, or the age rules for a guardian."""
+    settings = current_settings()
+    return minors.link_permissions(link, local_today(),
+                                   settings.guardian_full_access_below_age,
+                                   settings.guardian_limited_access_below_age)
+
+
+def load_relative_link(patient_id: int, permission: str | None = None) -> RelativeLink:
+    """The signed-in relative's active link to this patient, with the patient loaded, or 404.
+
+    With ``permission`` (a ``RelativePermission``), the link must also grant it. Checked on every
+    request, so a permission the patient withdraws stops the next request, mid-session.
+    """
+    query = (
+        select(RelativeLink)
+        .where(RelativeLink.patient_id == _valid_id(patient_id),
                RelativeLink.relative_id == current_relative().id,
                RelativeLink.accepted_at.is_not(None), RelativeLink.withdrawn_at.is_(None))
+        .options(joinedload(RelativeLink.patient))
     )
-    if found is None:
+    found = db_session().scalar(query)
+    if found is None or (permission is not None
+                         and permission not in relative_permissions(found)):
         abort(404)
     return found
+
+
+def guardian_link(relative_id: int, patient_id: int,
+                  acting: bool = False) -> RelativeLink | None:
+    """The active guardian link between them; with ``acting``, only while the child's age lets
+    the guardian act on the child's behalf."""
+    found = db_session().scalar(
+        select(RelativeLink)
+        .where(RelativeLink.relative_id == relative_id,
+               RelativeLink.patient_id == _valid_id(patient_id),
+               RelativeLink.guardian.is_(True), RelativeLink.accepted_at.is_not(None),
+               RelativeLink.withdrawn_at.is_(None))
+        .options(joinedload(RelativeLink.patient)))
+    if found is None:
+        return None
+    if acting:
+        settings = current_settings()
+        level = minors.guardian_access(found.patient.national_id, local_today(),
+                                       settings.guardian_full_access_below_age,
+                                       settings.guardian_limited_access_below_age)
+        if not minors.may_act_for(level):
+            return None
+    return found
+
+
+def load_relative_patient(patient_id: int, permission: str | None = None) -> Patient:
+    """A patient who has let the signed-in relative in (accepted, not withdrawn), or 404."""
+    return load_relative_link(patient_id, permission).patient

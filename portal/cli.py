@@ -23,6 +23,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     from portal.contacts.cli import contacts_group
     app.cli.add_command(contacts_group)
+    from portal.staff.cli import staff_group
+    app.cli.add_command(staff_group)
 
 
 @click.group("db", help="Database migrations.")

@@ -1,8 +1,8 @@
 """Rate limits per client address (Flask-Limiter), written down where they are set.
 
 - **Sign-in** (``rate_limit_sign_in``): starting a sign-in, the provider's answer (the callback)
-  and sending the development provider's form. Each endpoint counts on its own, so one sign-in
-  costs one attempt of each.
+  and sending the development provider's form; also opening a relative's invitation link. Each
+  endpoint counts on its own, so one sign-in costs one attempt of each.
 - **Changes** (``rate_limit_posts``): every request that can change something (POST and the other
   unsafe methods), one counter per client across the whole portal.
 - Reading pages and static files is never limited.
@@ -37,6 +37,8 @@ SIGN_IN_ATTEMPTS: dict[str, frozenset[str]] = {
     "auth.callback": frozenset({"GET", "HEAD"}),
     # The development provider's page is shown by GET; sending its form is the attempt.
     "dev_idp.authorize": frozenset({"POST"}),
+    # A relative's invitation link: its token is the only key, so guesses are counted too.
+    "invitation.landing": frozenset({"GET", "HEAD"}),
 }
 
 #: Requests that change nothing.

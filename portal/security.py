@@ -2,7 +2,11 @@
 
 - CSP with a per-request nonce: no inline script or style without it, nothing from other hosts.
 - ``Cache-Control: no-store`` on every page (they may hold health data); static files are
-  fingerprinted and cached for a year.
+  fingerprinted and cached for a year. The one exception: a public page whose view calls
+  ``cache_publicly()`` (the contact lookup) may be kept for five minutes by the visitor's own
+  browser (``private``: a shared cache would hand one response's CSP nonce to everyone), and only
+  when the request came with no session cookie at all and the response sets none (nobody signed
+  in, no form token, no message waiting); it varies by language.
 - Cookies: HttpOnly, SameSite=Lax, Secure in production (``create_app``).
 - ``Strict-Transport-Security`` in production mode only: development runs on plain HTTP on
   localhost, where a remembered HSTS entry would break every other local project.
@@ -18,7 +22,7 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, Response, g, request, url_for
+from flask import Flask, Response, g, request, session, url_for
 
 from portal.settings import current as current_settings
 
@@ -35,6 +39,9 @@ CSP = (
 )
 
 HSTS = "max-age=31536000; includeSubDomains"
+#: Pages anyone may see, kept a little while by their own browser ("open now" is at most this
+#: stale).
+PUBLIC_CACHE = "private, max-age=300"
 
 
 def csp_nonce() -> str:
@@ -59,9 +66,25 @@ def set_headers(response: Response) -> Response:
     if request.endpoint == "static":
         if request.args.get("v"):
             headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif _publicly_cacheable(response):
+        headers["Cache-Control"] = PUBLIC_CACHE
+        response.vary.update(("Accept-Language", "Cookie"))
     else:
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def cache_publicly() -> None:
+    """Called by a public view whose page is the same for every visitor in a language."""
+    g.cache_publicly = True
+
+
+def _publicly_cacheable(response: Response) -> bool:
+    from flask import current_app
+
+    return (g.get("cache_publicly", False) and response.status_code == 200
+            and g.get("principal") is None and not session.modified
+            and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies)
 
 
 @cache

@@ -189,10 +189,18 @@ class Settings:
     high_strain_threshold: int = 4
     #: The worklist shows conversations booked from today and this many days ahead.
     worklist_days: int = 14
+    #: An invitation to a relative can be accepted for this many days after it was made.
+    invitation_days: int = 14
     #: Where the FHIR Questionnaire's canonical URL starts (``<base>/Questionnaire/needs``): the
     #: same on every instance and in every export. Empty: the address the portal is reached at,
     #: plus ``/fhir``.
     fhir_canonical_base: str = ""
+    #: A parent or guardian acts fully on behalf of a patient younger than this (helsenorge's
+    #: practice: under 12).
+    guardian_full_access_below_age: int = 12
+    #: From the age above until this one, a guardian sees only contact points and appointments;
+    #: from this age on, nothing without the patient's own invitation (helsenorge: 16).
+    guardian_limited_access_below_age: int = 16
     #: Log SQL statements (development aid).
     echo_sql: bool = False
 
@@ -271,11 +279,20 @@ class Settings:
         if "PORTAL_WORKLIST_DAYS" in env:
             values["worklist_days"] = _int("PORTAL_WORKLIST_DAYS", env["PORTAL_WORKLIST_DAYS"],
                                            0, 366)
+        if "PORTAL_INVITATION_DAYS" in env:
+            values["invitation_days"] = _int("PORTAL_INVITATION_DAYS",
+                                             env["PORTAL_INVITATION_DAYS"], 1, 90)
         if "PORTAL_FHIR_CANONICAL_BASE" in env:
             base = env["PORTAL_FHIR_CANONICAL_BASE"].strip().rstrip("/")
             if base and not base.startswith(("https://", "http://", "urn:")):
                 raise SettingsError("PORTAL_FHIR_CANONICAL_BASE must be an https:// URL or a urn.")
             values["fhir_canonical_base"] = base
+        for name, attribute in (
+            ("PORTAL_GUARDIAN_FULL_ACCESS_BELOW_AGE", "guardian_full_access_below_age"),
+            ("PORTAL_GUARDIAN_LIMITED_ACCESS_BELOW_AGE", "guardian_limited_access_below_age"),
+        ):
+            if name in env:
+                values[attribute] = _int(name, env[name], 0, 18)
         if "PORTAL_ECHO_SQL" in env:
             values["echo_sql"] = _bool("PORTAL_ECHO_SQL", env["PORTAL_ECHO_SQL"])
         settings = cls(**values)  # type: ignore[arg-type]
@@ -292,6 +309,10 @@ class Settings:
             raise SettingsError(
                 f"PORTAL_DISPLAY_TIMEZONE {self.display_timezone!r} is not a known time zone."
             ) from None
+        if self.guardian_full_access_below_age > self.guardian_limited_access_below_age:
+            raise SettingsError(
+                "PORTAL_GUARDIAN_FULL_ACCESS_BELOW_AGE must not be above "
+                "PORTAL_GUARDIAN_LIMITED_ACCESS_BELOW_AGE.")
         if not self.is_production:
             if not self.secret_key:
                 raise SettingsError("PORTAL_SECRET_KEY must not be empty.")

@@ -85,13 +85,17 @@ def staff_member(session: Session, organisation: Organisation, clinician: bool =
 
 
 def relative(session: Session, of: Patient, accepted: bool = True,
-             withdrawn: bool = False) -> Relative:
+             withdrawn: bool = False, *, contacts: bool = True, own: bool = True,
+             answers: bool = False) -> Relative:
+    """A relative linked to ``of``, with the permissions given (the model's defaults)."""
     person = Relative(national_id=national_id("280483"), given_name="Test",
                       family_name="Pårørende")
     now = datetime.now(ZoneInfo("Europe/Oslo"))
     session.add(RelativeLink(relative=person, patient=of, relation="datter",
                              accepted_at=now if accepted else None,
-                             withdrawn_at=now if withdrawn else None))
+                             withdrawn_at=now if withdrawn else None,
+                             may_see_contacts=contacts, may_answer_own=own,
+                             may_see_answers=answers))
     session.commit()
     return person
 

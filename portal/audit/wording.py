@@ -60,6 +60,8 @@ SENTENCES: dict[tuple[ActorKind, AccessAction, bool], Sentence] = {
         "%(name)s, whom you have let in, read the answers you shared.", **p),
     (ActorKind.RELATIVE, A.READ_CONTACTS, False): lambda **p: _(
         "%(name)s, whom you have let in, looked at whom to contact about you.", **p),
+    (ActorKind.RELATIVE, A.READ_APPOINTMENTS, False): lambda **p: _(
+        "%(name)s, whom you have let in, looked at your booked conversations.", **p),
 }
 
 
@@ -97,6 +99,7 @@ def action_label(action: str) -> str:
         A.SHOWED_IDENTITY_NUMBER: lambda: _("Displayed the whole national identity number"),
         A.CHANGED: lambda: _("Changed information"),
         A.READ_CONTACTS: lambda: _("Looked at whom to contact"),
+        A.READ_APPOINTMENTS: lambda: _("Looked at the appointments"),
         A.READ_ACCESS_LOG: lambda: _("Read the patient's access log"),
     }
     label = labels.get(action)

@@ -36,6 +36,9 @@ HOMES = {PATIENT: "patient.home", RELATIVE: "relative.home", STAFF: "clinician.w
 class Principal:
     kind: str  # PATIENT, RELATIVE or STAFF
     subject_id: int
+    #: A parent or guardian (a relative's id) acting on behalf of a child patient: the
+    #: principal is the patient, the person signed in is the guardian (``act_for``).
+    guardian_id: int | None = None
 
 
 def _hash(token: str) -> str:
@@ -55,6 +58,26 @@ def sign_in(principal: Principal, profile: str, id_token: str | None = None) -> 
     session["principal"] = {"kind": principal.kind, "id": principal.subject_id, "sid": token}
     session["seen"] = session["signed_in_at"] = int(time.time())
     g.principal = principal
+
+
+def act_for(patient_id: int) -> None:
+    """A signed-in guardian starts acting on behalf of a child patient (checked by the caller,
+    and again on every request by ``access.enforce``). The sign-in record stays the guardian's."""
+    data = dict(session["principal"])
+    data.update(kind=PATIENT, id=patient_id, guardian=int(data["id"]))
+    session["principal"] = data
+    g.principal = Principal(kind=PATIENT, subject_id=patient_id, guardian_id=int(data["guardian"]))
+
+
+def stop_acting() -> None:
+    """Back to the guardian's own pages as a relative."""
+    data = dict(session["principal"])
+    guardian = data.pop("guardian", None)
+    if guardian is None:
+        return
+    data.update(kind=RELATIVE, id=int(guardian))
+    session["principal"] = data
+    g.principal = Principal(kind=RELATIVE, subject_id=int(guardian))
 
 
 def restore_locale(preferred: str | None) -> None:
@@ -117,15 +140,20 @@ def load_principal() -> None:
         g.session_expired = True
         return
     record = _record(str(data.get("sid", "")))
-    if (record is None or record.ended_at is not None or record.kind != kind
-            or record.subject_id != int(data["id"])):
+    guardian = data.get("guardian")
+    # Whoever signed in: the guardian when one acts for a child patient.
+    signed_in = (RELATIVE, int(guardian)) if guardian is not None else (kind, int(data["id"]))
+    if (record is None or record.ended_at is not None
+            or (record.kind, record.subject_id) != signed_in
+            or (guardian is not None and kind != PATIENT)):
         # Signed out elsewhere, or a cookie from before: start again.
         sign_out()
         return
     # Refresh at most once a minute, so every request does not rewrite the cookie.
     if now - int(session.get("seen", 0)) > 60:
         session["seen"] = now
-    g.principal = Principal(kind=kind, subject_id=int(data["id"]))
+    g.principal = Principal(kind=kind, subject_id=int(data["id"]),
+                            guardian_id=int(guardian) if guardian is not None else None)
 
 
 def _genuine_expired_sender(subject_id: int, kind: str) -> Principal | None:

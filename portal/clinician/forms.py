@@ -79,7 +79,7 @@ class ValidDate:
             raise ValidationError(_l("Enter a date between the years 2000 and 2999."))
 
 
-class _Time:
+class ValidTime:
     def __call__(self, form: Any, field: Field) -> None:
         if field.data and as_time(field.data) is None:
             raise ValidationError(_l("Enter a time as hours and minutes, for example 14:30."))
@@ -260,7 +260,7 @@ class AppointmentForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no ty
     day = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the date of the conversation.")), ValidDate()])
     at = StringField(filters=[strip_text], validators=[
-        InputRequired(_l("Enter the time of the conversation.")), _Time()])
+        InputRequired(_l("Enter the time of the conversation.")), ValidTime()])
     place = StringField(filters=[strip_text], validators=[Optional(), MaxLength(200)])
     with_whom = StringField(filters=[strip_text], validators=[Optional(), MaxLength(200)])
 

@@ -3,6 +3,7 @@
 from portal.clinician import (  # noqa: F401
     appointments,
     enrolment,
+    guardians,
     patient_page,
     record,
     worklist,

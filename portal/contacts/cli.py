@@ -47,3 +47,52 @@ def load_municipalities_command(csv_path: Path | None, valid_from: datetime | No
     click.echo(f"{len(rows)} municipalities in {counties} counties, valid from "
                f"{day.isoformat()}: {result.added} added, {result.changed} changed, "
                f"{result.unchanged} unchanged, {result.ended} ended.")
+
+
+@contacts_group.command(
+    "add-organisation",
+    help="Add a hospital trust or a municipality, so that its administrators can keep its "
+         "contact points up to date. The organisation number (Enhetsregisteret, nine digits) "
+         "must be valid; a municipality's four-digit number must be in force in the loaded list "
+         "of municipalities. An organisation or municipality number that is registered already "
+         "is refused.")
+@click.option("--kind", required=True, type=click.Choice(["hospital_trust", "municipality"]),
+              help="A hospital trust (helseforetak) or a municipality (kommune).")
+@click.option("--name", required=True, help='The name patients know, e.g. "Helse Bergen HF".')
+@click.option("--org-number", required=True, help="The organisation number, e.g. 983974724.")
+@click.option("--municipality-number",
+              help="For a municipality: its four-digit number, e.g. 4627 (leading zero kept).")
+def add_organisation_command(kind: str, name: str, org_number: str,
+                             municipality_number: str | None) -> None:
+    from stdnum.exceptions import ValidationError
+    from stdnum.no import orgnr
+
+    from portal.contacts import operations
+
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise click.UsageError("Give --name: the organisation's name, at most 200 characters.")
+    try:
+        number: str = orgnr.validate(org_number)
+    except ValidationError:
+        raise click.UsageError(
+            f"{org_number} is not a valid organisation number: it has nine digits, the last a "
+            f"check digit. Check it in Enhetsregisteret.") from None
+    if municipality_number is not None:
+        municipality_number = municipality_number.strip()
+        if not (len(municipality_number) == 4 and municipality_number.isdigit()
+                and municipality_number.isascii()):
+            raise click.UsageError(f"{municipality_number} is not a four-digit municipality "
+                                   f"number (write 0301 for Oslo, with the leading zero).")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        with session_scope(app) as session:
+            added = operations.add_organisation(session, kind, name, number, municipality_number)
+            summary = f"{added.name} (organisation number {added.org_number}"
+            if added.municipality_number:
+                summary += f", municipality {added.municipality_number}"
+    except operations.OrganisationError as error:
+        raise click.ClickException(str(error)) from None
+    what = "hospital trust" if kind == "hospital_trust" else "municipality"
+    click.echo(f"Added the {what} {summary}). Its administrators keep its contact points up "
+               f"to date under /staff/organisation/contacts.")

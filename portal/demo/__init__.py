@@ -12,20 +12,22 @@ handed-over patient with agreed actions, and a declined touchpoint to offer agai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.clinician.models import AgreedAction
-from portal.contacts.models import ContactPoint, Organisation, OrganisationKind, monday_to_friday
+from portal.contacts.models import Organisation, OrganisationKind
+from portal.demo import contacts as demo_contacts
 from portal.demo.scenarios import ARRANGE, OSLO, Context
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.rules import WINDOW_RULES, Place
 from portal.patient.models import ExpiredDraft
 from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Answer, Response, Submission
-from portal.relatives.models import Relative, RelativeLink
+from portal.relatives.models import Relative, RelativeInvitation, RelativeLink, RelativeResponse
+from portal.relatives.operations import hash_token
 from portal.staff.models import StaffMember
 from portal.summary.models import RenderedPdf
 
@@ -92,6 +94,10 @@ RELATIVES = (
                     patient_national_id="12035812324", relation="datter"),
 )
 
+#: Kari's invitation to her brother, not answered yet: open ``/invitations/<this>`` and sign in
+#: with any identity number that is not a patient's. A known token, for the demo only.
+DEMO_INVITATION_TOKEN = "demo-invitation-from-kari"  # noqa: S105 (demo data, not a secret)
+
 
 @dataclass(frozen=True)
 class StaffPersona:
@@ -113,8 +119,13 @@ STAFF = (
                  "Municipal cancer coordinator (Bergen kommune).",
                  hpr_number="7654321", title="kreftkoordinator", org_number=BERGEN_ORG_NUMBER),
     StaffPersona("11096510057", "Trond", "Aas",
-                 "Administrator at the hospital; follows up the access log.",
+                 "Administrator at the hospital; follows up the access log and keeps the "
+                 "hospital's contact points and the municipalities it serves up to date.",
                  hpr_number=None, title="systemansvarlig", org_number=HOSPITAL_ORG_NUMBER,
+                 clinician=False, administrator=True),
+    StaffPersona("16087410130", "Mona", "Berge",
+                 "Administrator at Bergen kommune; keeps its contact points up to date.",
+                 hpr_number=None, title="systemansvarlig", org_number=BERGEN_ORG_NUMBER,
                  clinician=False, administrator=True),
 )
 
@@ -134,17 +145,7 @@ def _organisations(session: Session) -> dict[str, Organisation]:
     askoy = get_or_add(ASKOY_ORG_NUMBER, kind=OrganisationKind.MUNICIPALITY,
                        name="Askøy kommune", municipality_number=ASKOY)
     session.flush()
-    if not hospital.contact_points:
-        session.add(ContactPoint(organisation=hospital, role="forlopskoordinator",
-                                 name="Forløpskoordinator, kreft (demo)", phone="+4755970000",
-                                 email="kreftkoordinator@example.org",
-                                 opening_hours=monday_to_friday(time(8), time(15))))
-    for municipality in (bergen, askoy):
-        if not municipality.contact_points:
-            session.add(ContactPoint(organisation=municipality, role="kreftkoordinator",
-                                     name=f"Kreftkoordinator i {municipality.name} (demo)",
-                                     phone="+4755560000", email="kreft@example.org",
-                                     opening_hours=monday_to_friday(time(8), time(15, 30))))
+    demo_contacts.load(session, hospital, [bergen, askoy], datetime.now(OSLO).date())
     return {"hospital": hospital, BERGEN: bergen, ASKOY: askoy}
 
 
@@ -188,6 +189,7 @@ def load(session: Session, today: date | None = None, reset: bool = False) -> li
         patients.append(patient)
     session.flush()
     _relatives(session)
+    _relative_answers(session, now)
     return patients
 
 
@@ -209,8 +211,55 @@ def _relatives(session: Session) -> None:
                                                          RelativeLink.patient_id == patient.id))
         if link is None:
             now = datetime.now(UTC)
+            # Whom to contact and her own questions; Kari's answers stay hers.
             session.add(RelativeLink(relative=relative, patient=patient,
-                                     relation=persona.relation, accepted_at=now))
+                                     relation=persona.relation, accepted_at=now,
+                                     may_see_contacts=True, may_answer_own=True,
+                                     may_see_answers=False))
+    kari = session.scalar(select(Patient).where(Patient.national_id == "12035812324"))
+    token_hash = hash_token(DEMO_INVITATION_TOKEN)
+    if kari is not None and session.scalar(select(RelativeInvitation.id).where(
+            RelativeInvitation.token_hash == token_hash)) is None:
+        now = datetime.now(UTC)
+        session.add(RelativeInvitation(
+            patient=kari, name="Per Nordmann", relation="bror", mobile="+4791234568",
+            token_hash=token_hash, created_at=now, expires_at=now + timedelta(days=14)))
+    session.flush()
+
+
+#: Liv's own answers before Kari's municipal conversation (issue 5), sent two days ago.
+LIV_ANSWERS = {
+    "how_you_are": "Jeg prøver å være der for mamma, men det er tungt innimellom. Jeg sover "
+                   "dårlig.",
+    "strain": 6, "information_needs": ["what_next", "rights"],
+    "practical_gives_help": "yes", "practical_needs_help": "not_sure",
+    "practical_what": "Jeg kjører mamma til behandling, og det er vanskelig å få det til å gå "
+                      "opp med jobben.",
+    "work_finances": "a_little", "work_finances_note": "Jeg har brukt mange fridager.",
+    "own_health": "partly", "children_under_18": "yes", "children_ages": "9 og 13 år",
+    "children_know": "yes", "children_worried": "no", "children_advice": "yes",
+    "own_conversation": "yes",
+}
+
+
+def _relative_answers(session: Session, now: datetime) -> None:
+    """Liv has sent her own questionnaire for Kari's next conversation (not twice)."""
+    from portal.relatives.answers import next_touchpoint
+
+    link = session.scalar(select(RelativeLink).join(Relative).join(Patient).where(
+        Relative.national_id == "28048310046", Patient.national_id == "12035812324"))
+    touchpoint = next_touchpoint(session, link.patient) if link is not None else None
+    if link is None or touchpoint is None or session.scalar(select(RelativeResponse.id).where(
+            RelativeResponse.link_id == link.id,
+            RelativeResponse.touchpoint_id == touchpoint.id)) is not None:
+        return
+    definition = definitions.latest("relative")
+    sent = now - timedelta(days=2)
+    session.add(RelativeResponse(
+        link=link, touchpoint=touchpoint, questionnaire_id=definition.id,
+        questionnaire_version=definition.version, answers=dict(LIV_ANSWERS), revision=8,
+        submitted_revision=8, submitted_answers=dict(LIV_ANSWERS), submitted_at=sent,
+        updated_at=sent))
     session.flush()
 
 
@@ -237,6 +286,9 @@ def _staff(session: Session, organisations: dict[str, Organisation]) -> dict[str
 
 def _remove(session: Session, patient: Patient) -> None:
     """Everything of a persona except the access log (which outlives the rows it names)."""
+    session.execute(delete(RelativeInvitation).where(RelativeInvitation.patient_id == patient.id))
+    session.execute(delete(RelativeResponse).where(RelativeResponse.link_id.in_(
+        select(RelativeLink.id).where(RelativeLink.patient_id == patient.id))))
     session.execute(delete(RelativeLink).where(RelativeLink.patient_id == patient.id))
     session.execute(delete(ExpiredDraft).where(ExpiredDraft.patient_id == patient.id))
     for pathway in patient.pathways:

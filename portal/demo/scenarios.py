@@ -82,7 +82,7 @@ def _kari(c: Context, pathway: Pathway) -> None:
                      what="Kreftkoordinatoren i Bergen kommune tar kontakt og avtaler samtale "
                           "om hjelp i hverdagen.",
                      responsible="Kreftkoordinator, Bergen kommune",
-                     contact="+4755560000, kreft@example.org",
+                     contact="+4755513000, kreftkoordinator.4601@example.org",
                      due_on=c.today + timedelta(days=10), status=ActionStatus.PLANNED,
                      created_at=c.at(held, 11, 5)),
         AgreedAction(touchpoint=first, created_by_id=c.nurse.id, needs=["mental_health"],

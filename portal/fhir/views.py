@@ -61,12 +61,39 @@ def response(touchpoint_id: int) -> Response:
         answers=summary.answers, authored=summary.submission.submitted_at,
         submission_number=summary.submission.number,
         subject_national_id=patient.national_id, subject_name=patient.full_name,
-        # TODO(issue 5): a relative's own responses name the relative (RelatedPerson).
+        # A relative's own answers are exported on their own (``relative_response``).
         author=resources.Author("Patient", patient.national_id, patient.full_name),
         translate=q_)
     audit.record(patient.id, audit.AccessAction.EXPORTED,
                  touchpoint_number=reader.touchpoint.number)
     filename = f"questionnaire-response-{reader.touchpoint.id}-{summary.submission.number}.json"
+    return _json(resource, attachment=filename)
+
+
+@bp.get("/staff/touchpoints/<int:touchpoint_id>/fhir/relatives/<int:link_id>")
+@access.staff(*CLINICIANS)
+def relative_response(touchpoint_id: int, link_id: int) -> Response:
+    """A relative's sent answers as their own QuestionnaireResponse: the patient is the subject,
+    the relative (a RelatedPerson) the author. Only what the summary shows this reader: the
+    responsible organisation, a relative the patient still lets answer, the copy sent."""
+    reader = access.load_staff_touchpoint(touchpoint_id)
+    summary = build(reader.touchpoint, reader.responsible, today())
+    shown = next((r for r in summary.relatives if r.link_id == link_id), None)
+    if shown is None:
+        abort(404)
+    patient = summary.patient
+    author = (f"{shown.name} ({shown.relation})" if shown.relation else shown.name)
+    resource = resources.questionnaire_response(
+        shown.definition, canonical_url(shown.definition.id),
+        response_id=f"{reader.touchpoint.id}-relative-{link_id}-{shown.revision}",
+        answers=shown.answers, authored=shown.submitted_at,
+        # Sending again replaces the relative's copy: each export is one whole answer.
+        submission_number=1,
+        subject_national_id=patient.national_id, subject_name=patient.full_name,
+        author=resources.Author("RelatedPerson", shown.national_id, author), translate=q_)
+    audit.record(patient.id, audit.AccessAction.EXPORTED,
+                 touchpoint_number=reader.touchpoint.number, context="relative's own answers")
+    filename = f"questionnaire-response-{reader.touchpoint.id}-relative-{link_id}.json"
     return _json(resource, attachment=filename)
 
 

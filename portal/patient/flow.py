@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.access import current_patient, load_own_touchpoint
-from portal.contacts.models import Organisation
+from portal.contacts import lookup
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.status import TouchpointStatus, status
@@ -93,11 +93,8 @@ def pathway_statuses(patient: Patient) -> list[TouchpointStatus]:
         .where(Pathway.patient_id == patient.id)
         .order_by(Pathway.diagnosis_date.desc(), Pathway.id.desc())
         .limit(1)
-        .options(
-            selectinload(Pathway.touchpoints)
-            .joinedload(Touchpoint.organisation)
-            .selectinload(Organisation.contact_points)
-        )
+        .options(*lookup.contact_loading(lookup.today(), via=selectinload(Pathway.touchpoints)
+                                         .joinedload(Touchpoint.organisation)))
     )
     if pathway is None:
         return []

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access, csrf
+from portal.auth.session import PATIENT
 from portal.clinician.record_operations import agreed_actions
 from portal.db import db_session
 from portal.patient import drafts
@@ -71,13 +72,14 @@ def step(touchpoint_id: int, number: int) -> str | WerkzeugResponse:
     if not context.status.editable:
         return _not_editable(context)
     formdata = request.form if request.method == "POST" else None
-    restored = drafts.find(context.patient.id, request.path) if formdata is None else None
+    restored = (drafts.find(PATIENT, context.patient.id, request.path) if formdata is None
+                else None)
     form = page_form(context.definition, page, context.answers, formdata or restored)
     if request.method == "POST" and form.validate():
         response = ensure_response(context)
         operations.save_page(db_session(), response, context.definition, page,
                              cleaned_values(page, form), now())
-        drafts.discard(context.patient.id, request.path)
+        drafts.discard(PATIENT, context.patient.id, request.path)
         return _after_save(context, number, request.form.get("action", "next"))
     # Another field's error must not lose a sign of acute risk: the flag is kept now, the rest
     # of the page when the patient corrects it.
@@ -149,3 +151,7 @@ def _not_editable(context: QuestionnaireContext) -> str | WerkzeugResponse:
     if context.response is not None and context.response.submissions:
         return redirect(url_for(".review", touchpoint_id=context.touchpoint.id))
     return render_template("patient/not_open.html", context=context)
+
+
+# Importing these modules registers their routes on this blueprint.
+from portal.patient import contacts, relatives  # noqa: E402, F401

@@ -10,6 +10,11 @@ note) from the definition's ``[topic_questions]`` table, with ids ``<page>_conce
 offers every topic; the sharing page lists every page with answers so the patient can keep it out of
 what is passed on in writing.
 
+A definition is for the patient (the default) or, with ``audience = "relative"``, for a relative
+answering in their own name. A relative's questionnaire has only intro and questions pages: no
+topics, agenda or sharing page (those are the patient's), and no safety question (nothing flags a
+relative's answer as urgent).
+
 Published definitions are listed with a SHA-256 of their file in ``definitions/published.toml``:
 a published file that changes is refused at load. Change wording by publishing a new version.
 """
@@ -39,6 +44,10 @@ QUESTION_TYPES = (
     "checkbox",
 )
 PAGE_KINDS = ("intro", "questions", "topic", "agenda", "sharing")
+#: Who answers: the patient, or a relative in their own name.
+AUDIENCES = ("patient", "relative")
+#: The page kinds a relative's questionnaire may have.
+RELATIVE_PAGE_KINDS = ("intro", "questions")
 
 #: The fixed answer values of the standard "how much does this concern you" question. Scoring
 #: depends on them; their labels come from the definition.
@@ -57,7 +66,8 @@ PAGE_KEYS = {
     "agenda": _PAGE_COMMON | {"label", "hint", "max_choices"},
     "sharing": _PAGE_COMMON | {"label", "hint"},
 }
-TOP_LEVEL_KEYS = {"id", "version", "title", "minutes", "touchpoints", "topic_questions", "pages"}
+TOP_LEVEL_KEYS = {"id", "version", "title", "minutes", "touchpoints", "topic_questions", "pages",
+                  "audience"}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -139,6 +149,8 @@ class Definition:
     minutes_max: int
     touchpoints: tuple[int, ...]
     pages: tuple[Page, ...]
+    #: "patient" or "relative" (``AUDIENCES``).
+    audience: str = "patient"
     checksum: str = field(default="", compare=False)
 
     @property
@@ -304,6 +316,9 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
     if not isinstance(did, str) or not _ID.match(did) or not isinstance(version, int):
         raise DefinitionError(f"{source}: 'id' (text) and 'version' (number) are required.")
     title = _text(data, "title", source)
+    audience = data.get("audience", "patient")
+    if audience not in AUDIENCES:
+        raise DefinitionError(f"{source}: 'audience' must be one of {list(AUDIENCES)}.")
     minutes = data.get("minutes")
     if not (isinstance(minutes, list) and len(minutes) == 2 and minutes[0] <= minutes[1]):
         raise DefinitionError(f"{source}: 'minutes' must be [least, most].")
@@ -322,6 +337,9 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
         where = f"{source} page {pid}"
         if kind not in PAGE_KINDS:
             raise DefinitionError(f"{where}: unknown kind {kind!r}.")
+        if audience == "relative" and kind not in RELATIVE_PAGE_KINDS:
+            raise DefinitionError(
+                f"{where}: a relative's questionnaire has only {list(RELATIVE_PAGE_KINDS)} pages.")
         unknown = set(raw) - PAGE_KEYS[kind]
         if unknown:
             raise DefinitionError(f"{where}: unknown keys {sorted(unknown)}.")
@@ -363,7 +381,9 @@ def parse(data: Mapping[str, Any], source: str = "definition") -> Definition:
         minutes_min=minutes[0],
         minutes_max=minutes[1],
         touchpoints=touchpoints,
-        pages=_with_generated_pages(tuple(pages), data, source),
+        pages=(_with_generated_pages(tuple(pages), data, source) if audience == "patient"
+               else _relative_pages(tuple(pages), source)),
+        audience=audience,
     )
     _check_references(definition, source)
     return definition
@@ -406,6 +426,20 @@ def _with_generated_pages(
             page = Page(**{**page.__dict__, "questions": (question,)})
         result.append(page)
     return tuple(result)
+
+
+def _relative_pages(pages: tuple[Page, ...], source: str) -> tuple[Page, ...]:
+    """A relative's questionnaire: one intro page, and no safety question (a relative's answer
+    never makes the patient's response urgent, and nothing else would act on it)."""
+    if [p.kind for p in pages].count("intro") != 1:
+        raise DefinitionError(f"{source}: exactly one intro page.")
+    for page in pages:
+        for question in page.questions:
+            if question.safety:
+                raise DefinitionError(
+                    f"{source} question {question.id}: a relative's questionnaire has no "
+                    "safety questions.")
+    return pages
 
 
 def _check_references(definition: Definition, source: str) -> None:

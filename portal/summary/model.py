@@ -9,7 +9,16 @@ Who reads decides what is in it:
   and is told *that* something was withheld, never what;
 - earlier touchpoints count only as far as the reader may see them (their own organisation's
   in full, touchpoint 1 after the hand-over within the sharing choices);
-- the patient's own copy (``own``) has everything of theirs.
+- the patient's own copy (``own``) has everything of theirs;
+- relatives' own answers (issue 5) are shown only to the responsible organisation, each in its own
+  section with its author, and only the copy sent while the patient still lets that relative
+  answer. The municipality reading touchpoint 1 after the hand-over does not get them: the
+  patient's sharing choices cover the patient's answers only, and what a relative wrote for the
+  hospital's conversation was written for the hospital. The patient's own copy does not have
+  them either: they are the relative's words, not the patient's.
+
+Children under 18 (helsepersonelloven § 10 a): the summary says so near the top when the patient
+was registered with children under 18 or answered so in the answers this reader may see.
 
 ``build`` loads what it needs in a constant number of queries, however long the history.
 """
@@ -23,7 +32,7 @@ from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.clinician.models import AgreedAction
 from portal.contacts.models import Organisation
@@ -35,6 +44,7 @@ from portal.questionnaire.definition import CONCERN_LEVEL, Definition, Page, Que
 from portal.questionnaire.models import Response, Submission
 from portal.questionnaire.scoring import HIGH_CONCERN, Assessment, assess
 from portal.questionnaire.sharing import KEEP_PRIVATE, shareable
+from portal.relatives.models import RelativeLink, RelativeResponse
 
 #: Concern answers shown compactly at the end of the topics rather than as a topic of their own.
 SET_ASIDE = ("not_relevant", "rather_not")
@@ -100,6 +110,28 @@ class ActionView:
     touchpoint_number: int
 
 
+@dataclass(frozen=True)
+class RelativeAnswers:
+    """One relative's sent answers to their own questionnaire, in their name."""
+
+    link_id: int
+    name: str
+    #: How the patient describes them ("datter"), in the patient's words; may be empty.
+    relation: str
+    national_id: str
+    submitted_at: datetime
+    #: The revision of the working copy that was sent (names this version of the answers).
+    revision: int
+    definition: Definition
+    answers: dict[str, Any]
+    #: Answered questions in the order shown: strain, a conversation of their own, children,
+    #: then the rest in the questionnaire's order.
+    items: tuple[tuple[Question, Any], ...]
+    strain: int | None
+    high_strain: bool
+    wants_own_conversation: bool
+
+
 @dataclass
 class Summary:
     patient: Patient
@@ -139,6 +171,12 @@ class Summary:
     changed_after: dict[str, datetime] = field(default_factory=dict)
     #: The patient is changing their answers and has not sent the changes yet.
     unsent_changes: bool = False
+    #: Children under 18 in the family (registered, or answered in what this reader may see),
+    #: and their ages in the patient's words when given.
+    children_under_18: bool = False
+    children_ages: str = ""
+    #: Relatives' own sent answers, for the responsible organisation only.
+    relatives: tuple[RelativeAnswers, ...] = ()
 
     @property
     def sent(self) -> bool:
@@ -248,6 +286,35 @@ def kept_private(answers: Mapping[str, Any]) -> set[str]:
     return set(answers.get(KEEP_PRIVATE) or ())
 
 
+def children_notice(registered: bool | None, answers: Mapping[str, Any]) -> tuple[bool, str]:
+    """Whether the patient has children under 18 (registered at enrolment, or answered "yes" in
+    the answers the reader may see), and their ages as the patient wrote them."""
+    answered = answers.get("children_under_18") == "yes"
+    ages = str(answers.get("children_ages") or "").strip() if answered else ""
+    return bool(registered) or answered, ages
+
+
+#: The questions a relative's answers lead with, by id: their strain, whether they want a
+#: conversation of their own, then the page about children.
+_RELATIVE_LEADS = ("strain", "own_conversation", "children_under_18")
+
+
+def relative_items(definition: Definition, answers: Mapping[str, Any]
+                   ) -> tuple[tuple[Question, Any], ...]:
+    """A relative's answered questions (a follow-up only while its condition is met): the pages
+    holding the lead questions first, in that order, then the rest in definition order."""
+    def rank(page: Page) -> int:
+        ids = {q.id for q in page.questions}
+        return next((i for i, lead in enumerate(_RELATIVE_LEADS) if lead in ids),
+                    len(_RELATIVE_LEADS))
+
+    return tuple(
+        (q, answers[q.id]) for page in sorted(definition.pages, key=rank)
+        for q in page.questions
+        if answers.get(q.id) not in (None, "", []) and (q.show_when is None
+                                                        or q.show_when.is_met(answers)))
+
+
 # --- building from the database ------------------------------------------------------------
 
 
@@ -325,6 +392,7 @@ def build(touchpoint: Touchpoint, responsible: bool, today: date, *, own: bool =
         raise LookupError(pathway.municipality_id)
 
     actions, actions_withheld = _actions(session, seen)
+    children, ages = children_notice(patient.children_under_18, current.answers)
     summary = Summary(
         patient=patient, touchpoint=touchpoint, pathway=pathway, municipality=municipality,
         responsible=responsible, age=identity.age_on(patient.national_id, today),
@@ -336,6 +404,9 @@ def build(touchpoint: Touchpoint, responsible: bool, today: date, *, own: bool =
         strain_history=tuple(
             StrainPoint(s.touchpoint.number, _strain(s.answers), s.touchpoint.id == touchpoint.id)
             for s in seen.values() if s.submission is not None or s.touchpoint.id == touchpoint.id),
+        children_under_18=children, children_ages=ages,
+        relatives=(_relatives(session, touchpoint, strain_threshold)
+                   if responsible and not own else ()),
     )
     for s in seen.values():
         if s.definition is not None:
@@ -351,6 +422,40 @@ def build(touchpoint: Touchpoint, responsible: bool, today: date, *, own: bool =
                                   current.answers, hidden=previous.hidden | current.hidden,
                                   previous_number=previous.touchpoint.number)
     return summary
+
+
+def _relatives(session: Any, touchpoint: Touchpoint,
+               strain_threshold: int) -> tuple[RelativeAnswers, ...]:
+    """The sent answers of every relative the patient still lets answer (an accepted link, not
+    withdrawn, with the permission on), in one query. A draft never sent is never shown."""
+    rows = session.scalars(
+        select(RelativeResponse).join(RelativeResponse.link)
+        .where(RelativeResponse.touchpoint_id == touchpoint.id,
+               RelativeResponse.submitted_at.is_not(None),
+               RelativeLink.accepted_at.is_not(None), RelativeLink.withdrawn_at.is_(None),
+               RelativeLink.may_answer_own.is_(True),
+               # A guardian's rights follow the child's age (relatives/minors.py), and never
+               # include a questionnaire of their own.
+               RelativeLink.guardian.is_(False))
+        .options(contains_eager(RelativeResponse.link).joinedload(RelativeLink.relative))
+        .order_by(RelativeResponse.submitted_at, RelativeResponse.id))
+    shown = []
+    for row in rows:
+        definition = definitions.get(row.questionnaire_id, row.questionnaire_version)
+        if definition is None:  # every stored version stays installed; a deploy error
+            raise LookupError(f"{row.questionnaire_id}-{row.questionnaire_version}")
+        answers = dict(row.submitted_answers or {})
+        strain = _strain(answers)
+        relative = row.link.relative
+        shown.append(RelativeAnswers(
+            link_id=row.link_id, name=relative.full_name, relation=row.link.relation,
+            national_id=relative.national_id,
+            submitted_at=row.submitted_at or row.updated_at,  # not None: the query says so
+            revision=row.submitted_revision or 0, definition=definition, answers=answers,
+            items=relative_items(definition, answers), strain=strain,
+            high_strain=strain is not None and strain >= strain_threshold,
+            wants_own_conversation=answers.get("own_conversation") == "yes"))
+    return tuple(shown)
 
 
 def _strain(answers: Mapping[str, Any]) -> int | None:

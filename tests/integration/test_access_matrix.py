@@ -58,8 +58,17 @@ def _url(world: World, where: str) -> str:
         "patient questionnaire": f"/patient/touchpoints/{touchpoint_id(world.patient, 2)}/"
                                  "steps/1",
         "patient access log": "/patient/access-log",
+        "patient contacts": "/patient/contacts",
         "relative home": "/relative/",
         "relative: the patient": f"/relative/patients/{patient_id}",
+        "relative: own questionnaire": f"/relative/patients/{patient_id}/questionnaire",
+        "relative: own questionnaire step": f"/relative/patients/{patient_id}/questionnaire/"
+                                            "steps/2",
+        "relative: answers": f"/relative/patients/{patient_id}/answers",
+        "relative: accept invitation": "/relative/invitations/accept",
+        "patient: relatives": "/patient/relatives",
+        "patient: invite a relative": "/patient/relatives/invite",
+        "patient: a relative": f"/patient/relatives/{_link_id(world)}",
         "staff home": "/staff/",
         "staff: the patient": f"/staff/patients/{patient_id}",
         "admin: access log": "/admin/access-log",
@@ -77,14 +86,37 @@ def _url(world: World, where: str) -> str:
     }[where]
 
 
+def _link_id(world: World) -> int:
+    """The link of the relative who was let in (the matrix's "relative")."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from portal.relatives.models import RelativeLink
+
+    session = object_session(world.patient)
+    assert session is not None
+    return int(session.scalar(
+        select(RelativeLink.id).where(RelativeLink.patient_id == world.patient.id,
+                                      RelativeLink.accepted_at.is_not(None),
+                                      RelativeLink.withdrawn_at.is_(None)).limit(1)) or 0)
+
+
 OK, GONE, SIGN_IN = 200, 404, "sign-in"
 #: Each page's expected answer per person; anyone not listed gets 404.
 ALLOWED: dict[str, set[str]] = {
     "patient home": {"patient", "other patient"},
     "patient questionnaire": {"patient"},
     "patient access log": {"patient", "other patient"},
+    "patient contacts": {"patient", "other patient"},
     "relative home": {"relative"},
     "relative: the patient": {"relative"},
+    "relative: own questionnaire": {"relative"},
+    "relative: own questionnaire step": {"relative"},
+    "relative: answers": set(),  # seeing the answers is off until the patient turns it on
+    "relative: accept invitation": set(),  # only with an invitation opened in this browser
+    "patient: relatives": {"patient", "other patient"},
+    "patient: invite a relative": {"patient", "other patient"},
+    "patient: a relative": {"patient"},
     "staff home": {"hospital clinician", "municipal clinician", "clinician elsewhere",
                    "administrator"},
     "staff: the patient": {"hospital clinician", "municipal clinician"},

@@ -65,3 +65,33 @@ def test_a_forged_post_after_expiry_keeps_nothing(
     monkeypatch.undo()
     client.sign_in(person.national_id)
     assert client.get(url).one("textarea#what_matters").get_text() == ""
+
+
+def test_a_relatives_typed_text_survives_an_expired_session(
+    app, db, monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    """The relative's own questionnaire keeps a draft the same way, in the relative's name."""
+    from tests.integration.test_relative_questionnaire import family, step
+
+    f = family(app, db)
+    url = step(f.patient.id, "relative_how_you_are")
+    token = f.client.get(url).csrf_token()
+    later = auth_session.time.time() + settings.citizen_idle_minutes * 60 + 5
+    monkeypatch.setattr(auth_session.time, "time", lambda: later)
+
+    response = f.client.post(url, {"csrf_token": token, "action": "next",
+                                   "how_you_are": "Sliten, men det går."}, status=302)
+
+    assert "/sign-in" in response.location
+    monkeypatch.undo()
+    db.rollback()
+    draft = db.scalar(select(ExpiredDraft))
+    assert draft is not None
+    assert (draft.relative_id, draft.patient_id) == (f.relative.id, None)
+    f.client.sign_in(f.relative.national_id)
+    restored = f.client.get(url)
+    assert restored.one("textarea#how_you_are").get_text() == "Sliten, men det går."
+    assert restored.select('.notice[role="status"]')
+    f.client.post(url, {**restored.form_data(), "action": "next"})
+    db.rollback()
+    assert not db.scalars(select(ExpiredDraft)).all()

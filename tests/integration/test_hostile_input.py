@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -35,7 +35,9 @@ from portal import demo
 from portal.auth import session as auth_session
 from portal.clinician.models import AgreedAction
 from portal.patient.models import ExpiredDraft
+from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Response, Submission
+from portal.relatives.models import Relative, RelativeLink, RelativeResponse
 from portal.settings import Settings
 from tests import factories
 from tests.helpers import Page, PortalClient, check_page, path_of
@@ -55,7 +57,11 @@ from tests.integration.journey import (
 set_hypothesis_home_dir(Path(__file__).parents[1] / "artifacts" / "hypothesis")
 
 #: POST endpoints that are not forms a browser sends.
-NOT_FORMS = {"dev_idp.token": "the OpenID token endpoint: the portal's own back-channel call"}
+NOT_FORMS = {
+    "dev_idp.token": "the OpenID token endpoint: the portal's own back-channel call",
+    "relative.act_for": "no field but the CSRF token: test_guardians posts it without one",
+    "patient.stop_acting": "no field but the CSRF token: test_guardians posts it without one",
+}
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "\"'><img src=x onerror=alert(1)>"
@@ -481,6 +487,37 @@ def test_saved_markup_is_shown_as_text_to_everyone_who_sees_it(app, db: Session)
     assert {touchpoint_url(tp, "review"), f"/staff/touchpoints/{tp}/summary"} <= shown, shown
 
 
+def test_hostile_gp_forms(client: PortalClient, db: Session, patient: int) -> None:
+    """The patient's GP (portal/patient/contacts.py): whatever is sent, what is stored is a
+    stripped name of at most 200 characters and a phone number in E.164, or nothing."""
+    import re
+
+    from portal.pathway.models import Patient
+
+    url = "/patient/contacts"
+    page = client.get(url)
+    form = form_for(client, page, url, "patient.contacts")
+    assert {"gp_name", "gp_phone"} <= form.text_fields
+
+    @_hypothesis(EXAMPLES["staff"])
+    @given(pairs=filled_in(form, page.csrf_token()))
+    def post(pairs: list[tuple[str, str | bytes]]) -> None:
+        assert_safe(send(client, form.url, pairs), pairs)
+        for person in fresh(db).scalars(select(Patient)):
+            if person.gp_name is not None:
+                assert person.gp_name
+                assert person.gp_name == person.gp_name.strip()
+                assert "\x00" not in person.gp_name
+                assert len(person.gp_name) <= 200
+            assert person.gp_phone is None or re.fullmatch(r"\+[1-9][0-9]{6,14}",
+                                                           person.gp_phone)
+
+    post()
+    response = client.raw.get(url)
+    assert_safe(response)
+    assert_nothing_injected(check_page(response))
+
+
 # --- the clinician's forms ----------------------------------------------------------------------
 
 
@@ -491,6 +528,8 @@ class StaffWorld:
     held_tp1: int  # touchpoint 1 held: the record, actions, the hand-over
     pathway: int
     action: int
+    patient: int  # the held patient, with a registered parent (guardians)
+    guardian_link: int
 
 
 @pytest.fixture
@@ -507,9 +546,14 @@ def staff_world(db: Session) -> StaffWorld:
     # The waiting patient's hospital is another test hospital: the nurse works at both in turn.
     waiting.pathways[0].hospital_id = hospital.id
     waiting.pathways[0].touchpoints[0].organisation_id = hospital.id
+    parent = RelativeLink(relative=Relative(national_id=factories.national_id("010185"),
+                                            given_name="Mona", family_name="Mor"),
+                          patient=held, guardian=True, relation="mor",
+                          accepted_at=datetime.now(UTC))
+    db.add(parent)
     db.commit()
     return StaffWorld(nurse.national_id, waiting.pathways[0].touchpoints[0].id, held_tp1.id,
-                      held.pathways[0].id, action.id)
+                      held.pathways[0].id, action.id, held.id, parent.id)
 
 
 #: Each clinician form: the page that shows it.
@@ -521,6 +565,8 @@ STAFF_FORMS: dict[str, Callable[[StaffWorld], str]] = {
     "clinician.new_action": lambda w: f"/staff/touchpoints/{w.held_tp1}/actions/new",
     "clinician.action": lambda w: f"/staff/actions/{w.action}",
     "clinician.hand_over": lambda w: f"/staff/pathways/{w.pathway}/hand-over",
+    "clinician.guardians": lambda w: f"/staff/patients/{w.patient}/guardians",
+    "clinician.remove_guardian": lambda w: f"/staff/patients/{w.patient}/guardians",
 }
 
 
@@ -549,14 +595,281 @@ def test_hostile_clinician_forms(client: PortalClient, staff_world: StaffWorld,
             assert_nothing_injected(check_page(response))
 
 
+# --- the relative's own questionnaire ----------------------------------------------------------
+
+RELATIVE = definitions.latest("relative")
+
+
+@pytest.fixture
+def relative_patient(client: PortalClient, db: Session) -> int:
+    """A signed-in relative whom the patient lets answer their own questionnaire; the patient's
+    id."""
+    person, _ = open_patient(db)
+    relative = factories.relative(db, of=person)
+    client.sign_in(relative.national_id)
+    return person.id
+
+
+def assert_only_allowed_relative_answers(db: Session) -> None:
+    """Every stored answer of a relative, in the working copy and the sent one, is allowed."""
+    fresh(db)
+    for row in db.scalars(select(RelativeResponse)):
+        for stored in (row.answers, row.submitted_answers or {}):
+            for question_id, value in stored.items():
+                question = RELATIVE.question(question_id)
+                assert question is not None, question_id
+                options, where = {o.value for o in question.options}, (question_id, value)
+                if question.type in ("single_choice", "yes_no"):
+                    assert value in options, where
+                elif question.type == "scale":
+                    assert type(value) is int, where
+                    assert (question.min or 0) <= value <= (question.max or 10), where
+                elif question.type == "multiple_choice":
+                    assert value, where
+                    assert set(value) <= options, where
+                else:
+                    assert isinstance(value, str), where
+                    assert value, where
+                    assert value == value.strip(), where
+                    assert "\x00" not in value, where
+                    assert len(value) <= (question.max_length or 2000), where
+                if question.show_when is not None:
+                    assert stored.get(question.show_when.question) in question.show_when.any_of
+
+
+@pytest.mark.parametrize("page_id", [p.id for p in RELATIVE.pages])
+def test_hostile_relative_questionnaire_steps(client: PortalClient, db: Session,
+                                              relative_patient: int, page_id: str) -> None:
+    base = f"/relative/patients/{relative_patient}/questionnaire"
+    url = f"{base}/steps/{RELATIVE.page_number(page_id)}"
+    page = client.get(url)
+    form = form_for(client, page, url, "relative.questionnaire_step")
+
+    @_hypothesis(EXAMPLES["step"])
+    @given(pairs=filled_in(form, page.csrf_token()), from_review=st.booleans())
+    def post_step(pairs: list[tuple[str, str | bytes]], from_review: bool) -> None:
+        assert_safe(send(client, f"{url}?from=review" if from_review else url, pairs), pairs)
+        assert_only_allowed_relative_answers(db)
+
+    post_step()
+    for shown in (base, f"{base}/review", url):
+        response = client.raw.get(shown)
+        assert_safe(response)
+
+
+def test_hostile_relative_submissions(client: PortalClient, db: Session,
+                                      relative_patient: int) -> None:
+    base = f"/relative/patients/{relative_patient}/questionnaire"
+    strain = f"{base}/steps/{RELATIVE.page_number('relative_strain')}"
+
+    def answer_strain(value: str) -> None:
+        page = client.get(strain)
+        client.post(strain, {**page.form_data(), "strain": value, "action": "next"})
+
+    answer_strain("5")
+    review = client.get(f"{base}/review")
+    form = form_for(client, review, f"{base}/review", "relative.questionnaire_submit")
+    token = review.csrf_token()
+
+    def state() -> tuple[int, int | None, Any]:
+        row = fresh(db).scalar(select(RelativeResponse))
+        assert row is not None
+        return row.revision, row.submitted_revision, row.submitted_at
+
+    @_hypothesis(EXAMPLES["submit"])
+    @given(pairs=filled_in(form, token), change_first=st.booleans())
+    def submit(pairs: list[tuple[str, str | bytes]], change_first: bool) -> None:
+        if change_first:  # something unsent, so a valid submission would send it
+            answer_strain(str(len(pairs) % 11))
+        before = state()
+        assert_safe(send(client, form.url, pairs), pairs)
+        sent = [v for k, v in pairs if k == "revision"]
+        if not sent or sent[0] != str(before[0]) or not any(
+                k == "csrf_token" and v == token for k, v in pairs):
+            assert state() == before, ("sent without the right revision", pairs)
+        assert_only_allowed_relative_answers(db)
+
+    submit()
+    assert_safe(client.raw.get(f"{base}/review"))
+
+
+# --- the administrator's contact points and served municipalities (portal/contacts/admin.py) ---
+
+
+@pytest.fixture
+def contact_admin(client: PortalClient, db: Session) -> int:
+    """A signed-in administrator of a hospital trust with one contact point and one served
+    municipality; the contact point's id."""
+    from portal.contacts.models import ContactPoint, ServedMunicipality
+    from portal.contacts.reference import SHIPPED_CSV, SHIPPED_VALID_FROM, load_municipalities
+    from portal.contacts.reference import read_csv as read_municipalities
+
+    load_municipalities(db, read_municipalities(SHIPPED_CSV), SHIPPED_VALID_FROM)
+    hospital = factories.organisations(db)[0]
+    contact = ContactPoint(organisation=hospital, role="forlopskoordinator", name="Test",
+                           phone="+4755975000")
+    db.add_all([contact, ServedMunicipality(hospital=hospital, municipality_number="4601")])
+    db.commit()
+    admin = factories.staff_member(db, hospital, clinician=False, administrator=True)
+    client.sign_in_staff(admin.national_id)
+    return contact.id
+
+
+#: Each of the administrator's forms: the page that shows it.
+CONTACT_ADMIN_FORMS: dict[str, Callable[[int], str]] = {
+    "contacts_admin.new_contact": lambda c: "/staff/organisation/contacts/new",
+    "contacts_admin.edit_contact": lambda c: f"/staff/organisation/contacts/{c}",
+    "contacts_admin.archive_contact": lambda c: f"/staff/organisation/contacts/{c}/archive",
+    "contacts_admin.municipalities": lambda c: "/staff/organisation/municipalities",
+    "contacts_admin.remove_municipality": lambda c: "/staff/organisation/municipalities",
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(CONTACT_ADMIN_FORMS))
+def test_hostile_contact_admin_forms(client: PortalClient, contact_admin: int,
+                                     endpoint: str) -> None:
+    url = CONTACT_ADMIN_FORMS[endpoint](contact_admin)
+    page = client.get(url)
+    form = form_for(client, page, url, endpoint)
+    assert "csrf_token" in form.fields
+
+    @_hypothesis(EXAMPLES["staff"])
+    @given(pairs=filled_in(form, page.csrf_token()))
+    def post(pairs: list[tuple[str, str | bytes]]) -> None:
+        assert_safe(send(client, form.url, pairs), pairs)
+
+    post()
+    for shown in ("/staff/organisation/contacts", "/staff/organisation/municipalities",
+                  f"/staff/organisation/contacts/{contact_admin}",
+                  f"/staff/organisation/contacts/{contact_admin}/history"):
+        response = client.raw.get(shown)
+        assert_safe(response)
+        if response.status_code == 200:
+            assert_nothing_injected(check_page(response))
+
+
+# --- relatives: invitations and permissions (portal/patient/relatives.py, relatives/invitations.py)
+
+
+@dataclass
+class RelativesWorld:
+    patient: int
+    invitation: int
+    link: int
+
+
+@pytest.fixture
+def relatives_world(client: PortalClient, db: Session) -> RelativesWorld:
+    """A signed-in patient with a pending invitation and a relative let in."""
+    from datetime import timedelta
+
+    from portal.relatives.models import RelativeInvitation
+    from portal.relatives.operations import hash_token
+
+    person, _ = open_patient(db)
+    factories.relative(db, of=person)
+    now = datetime.now(UTC)
+    invitation = RelativeInvitation(patient_id=person.id, name="Per", relation="bror",
+                                    mobile="+4791234567", token_hash=hash_token("hostile"),
+                                    created_at=now, expires_at=now + timedelta(days=1))
+    db.add(invitation)
+    db.commit()
+    link = db.scalar(select(RelativeLink.id).where(RelativeLink.patient_id == person.id))
+    client.sign_in(person.national_id)
+    return RelativesWorld(person.id, invitation.id, int(link or 0))
+
+
+def assert_relatives_stored_safely(db: Session) -> None:
+    from portal.clinician.forms import normalised_mobile
+    from portal.relatives.models import RelativeInvitation
+
+    fresh(db)
+    for invitation in db.scalars(select(RelativeInvitation)):
+        assert invitation.mobile or invitation.email
+        assert invitation.mobile is None or normalised_mobile(invitation.mobile) == \
+            invitation.mobile
+        for text in (invitation.name, invitation.relation, invitation.email or "x"):
+            assert text, text
+            assert text == text.strip(), text
+            assert "\x00" not in text, text
+        assert len(invitation.name) <= 200
+        assert len(invitation.relation) <= 100
+    for relative in db.scalars(select(Relative)):
+        for text in (relative.given_name, relative.family_name):
+            assert "\x00" not in text, text
+            assert len(text) <= 100, text
+            assert text == text.strip(), text
+    links = list(db.scalars(select(RelativeLink)))
+    assert len({(link.relative_id, link.patient_id) for link in links}) == len(links)
+
+
+#: Each of the patient's forms about relatives: the page that shows it.
+PATIENT_RELATIVE_FORMS: dict[str, Callable[[RelativesWorld], str]] = {
+    "patient.invite_relative": lambda w: "/patient/relatives/invite",
+    "patient.withdraw_invitation": lambda w: "/patient/relatives",
+    "patient.relative": lambda w: f"/patient/relatives/{w.link}",
+    "patient.remove_relative": lambda w: f"/patient/relatives/{w.link}",
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(PATIENT_RELATIVE_FORMS))
+def test_hostile_patient_relative_forms(client: PortalClient, db: Session,
+                                        relatives_world: RelativesWorld, endpoint: str) -> None:
+    url = PATIENT_RELATIVE_FORMS[endpoint](relatives_world)
+    page = client.get(url)
+    form = form_for(client, page, url, endpoint)
+    assert "csrf_token" in form.fields
+
+    @_hypothesis(EXAMPLES["staff"])
+    @given(pairs=filled_in(form, page.csrf_token()))
+    def post(pairs: list[tuple[str, str | bytes]]) -> None:
+        assert_safe(send(client, form.url, pairs), pairs)
+        assert_relatives_stored_safely(db)
+
+    post()
+    for shown in ("/patient/relatives", f"/patient/relatives/{relatives_world.link}"):
+        response = client.raw.get(shown)
+        assert_safe(response)
+        if response.status_code == 200:
+            assert_nothing_injected(check_page(response))
+
+
+def test_hostile_accepting_an_invitation(client: PortalClient, db: Session,
+                                         relatives_world: RelativesWorld) -> None:
+    """The invitee's accept page; after the first accepted (or refused) post, the rest meet a
+    used invitation and must be refused safely too."""
+    invitee = PortalClient(client.app)
+    invitee.get("/invitations/hostile")
+    invitee.sign_in(factories.national_id("280483"), next_url="/invitations/continue")
+    url = "/relative/invitations/accept"
+    page = invitee.get(url)
+    form = form_for(invitee, page, url, "relative.accept_invitation")
+    assert {"given_name", "family_name", "action"} <= set(form.fields)
+
+    @_hypothesis(EXAMPLES["staff"])
+    @given(pairs=filled_in(form, page.csrf_token()))
+    def post(pairs: list[tuple[str, str | bytes]]) -> None:
+        assert_safe(send(invitee, form.url, pairs), pairs)
+        assert_relatives_stored_safely(db)
+
+    post()
+    assert_safe(invitee.raw.get("/relative/"))
+
+
 #: Which test above covers each POST endpoint.
 COVERED = {
     "patient.step": (test_hostile_questionnaire_steps,
                      test_hostile_step_posts_from_an_expired_session_keep_nothing_unsafe),
     "patient.submit": (test_hostile_submissions,),
+    "patient.contacts": (test_hostile_gp_forms,),
     "auth.sign_out_view": (test_hostile_sign_outs,),
     "dev_idp.authorize": (test_hostile_development_sign_in_forms,),
     **{endpoint: (test_hostile_clinician_forms,) for endpoint in STAFF_FORMS},
+    **{endpoint: (test_hostile_contact_admin_forms,) for endpoint in CONTACT_ADMIN_FORMS},
+    "relative.questionnaire_step": (test_hostile_relative_questionnaire_steps,),
+    "relative.questionnaire_submit": (test_hostile_relative_submissions,),
+    **{endpoint: (test_hostile_patient_relative_forms,) for endpoint in PATIENT_RELATIVE_FORMS},
+    "relative.accept_invitation": (test_hostile_accepting_an_invitation,),
 }
 
 

@@ -75,6 +75,11 @@ def _assert_protective_headers(response: TestResponse, production: bool = False)
         assert "Strict-Transport-Security" not in headers
     if response.request.path.startswith("/static/"):
         return
+    if headers["Cache-Control"] == "private, max-age=300":
+        # The public contact lookup, to a visitor with no session (portal/security.py).
+        assert response.request.path.startswith("/contacts"), response.request.path
+        assert "portal_session" not in response.request.cookies
+        return
     assert headers["Cache-Control"] == "no-store"
 
 
@@ -105,7 +110,12 @@ def _sample_arguments(db) -> dict[str, object]:
     return {"touchpoint_id": pathway.touchpoints[1].id, "number": 2,
             "patient_id": patient.id, "staff_id": staff.id, "code": "en",
             "profile": "citizen", "filename": "portal.css", "pathway_id": pathway.id,
-            "action_id": action or 1, "questionnaire_id": "needs", "version": 1}
+            "action_id": action or 1, "questionnaire_id": "needs", "version": 1,
+            # The public contact lookup: "number" (above) is a municipality number there too.
+            "slug": "bergen", "rest": "0000", "contact_id": 1,
+            "link_id": 1,
+            # A relative's invitation: the demo's, whose token is known.
+            "token": demo.DEMO_INVITATION_TOKEN, "invitation_id": 1}
 
 
 def _get_urls(app: Flask, arguments: dict[str, object], skip: frozenset[str] = frozenset()
@@ -158,7 +168,9 @@ def test_production_sends_hsts_on_every_response(production_app, db):
     client = PortalClient(production_app)
     arguments = {"touchpoint_id": 1, "number": 2, "patient_id": 1, "staff_id": 1, "code": "en",
                  "profile": "citizen", "filename": "portal.css", "pathway_id": 1,
-                 "action_id": 1, "questionnaire_id": "needs", "version": 1}
+                 "action_id": 1, "questionnaire_id": "needs", "version": 1,
+                 "slug": "bergen", "rest": "0000", "contact_id": 1,
+                 "link_id": 1, "token": "no-such-token", "invitation_id": 1}
     # Starting a sign-in would call the (unreachable) provider: its page is the failure page.
     urls = _get_urls(production_app, arguments, skip=frozenset({"auth.start"}))
     for url in [*urls, "/no-such-page"]:

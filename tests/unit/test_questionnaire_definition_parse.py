@@ -251,3 +251,73 @@ def test_condition_is_met(answers: dict[str, Any], met: bool) -> None:
     assert question is not None
     assert question.show_when is not None
     assert question.show_when.is_met(answers) is met
+
+
+# --- a relative's questionnaire (audience = "relative") ----------------------------------------
+
+
+def relative_minimal() -> dict[str, Any]:
+    """A relative's questionnaire: an intro and questions pages, no topics, agenda or sharing."""
+    data = minimal()
+    del data["topic_questions"]
+    data["audience"] = "relative"
+    data["pages"] = data["pages"][:2]
+    return data
+
+
+def test_the_audience_is_the_patient_unless_said() -> None:
+    assert parse(minimal()).audience == "patient"
+    data = minimal()
+    data["audience"] = "patient"
+    assert parse(data).audience == "patient"
+
+
+def test_a_relative_questionnaire_needs_no_topics_agenda_or_sharing() -> None:
+    d = parse(relative_minimal())
+    assert d.audience == "relative"
+    assert [p.id for p in d.pages] == ["intro", "basics"]
+    assert [q.id for q in d.pages[1].questions] == ["strain", "ok", "why"]
+    assert d.topics == ()
+    assert d.question("agenda") is None
+
+
+def test_without_the_audience_the_same_pages_are_refused() -> None:
+    data = relative_minimal()
+    del data["audience"]
+    with pytest.raises(DefinitionError, match="exactly one intro, one agenda and one sharing"):
+        parse(data)
+
+
+@pytest.mark.parametrize("index", [2, 3, 4, 5], ids=["topic", "ours", "agenda", "sharing"])
+def test_a_relative_questionnaire_refuses_the_patients_pages(index: int) -> None:
+    data = relative_minimal()
+    data["topic_questions"] = minimal()["topic_questions"]
+    data["pages"].append(minimal()["pages"][index])
+    with pytest.raises(DefinitionError, match="a relative's questionnaire has only"):
+        parse(data)
+
+
+def test_a_relative_questionnaire_has_exactly_one_intro() -> None:
+    data = relative_minimal()
+    data["pages"] = data["pages"][1:]
+    with pytest.raises(DefinitionError, match="exactly one intro page"):
+        parse(data)
+    data = relative_minimal()
+    twin = {**data["pages"][0], "id": "twin"}
+    data["pages"].append(twin)
+    with pytest.raises(DefinitionError, match="exactly one intro page"):
+        parse(data)
+
+
+def test_a_relative_questionnaire_has_no_safety_question() -> None:
+    data = relative_minimal()
+    data["pages"][1]["questions"][1]["safety"] = True
+    with pytest.raises(DefinitionError, match="no safety questions"):
+        parse(data)
+
+
+def test_an_unknown_audience_is_refused() -> None:
+    data = minimal()
+    data["audience"] = "clinician"
+    with pytest.raises(DefinitionError, match="'audience' must be one of"):
+        parse(data)

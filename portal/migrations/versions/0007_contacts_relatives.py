@@ -187,9 +187,28 @@ def upgrade() -> None:
 
     _replace_action_check(ACTIONS_AFTER)
 
+    # A relative's own questionnaire keeps what was typed when the session expired, too.
+    with op.batch_alter_table('expired_draft', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('relative_id', sa.Integer(), nullable=True))
+        batch_op.alter_column('patient_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.create_foreign_key(batch_op.f('fk_expired_draft_relative_id_relative'),
+                                    'relative', ['relative_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_unique_constraint(batch_op.f('uq_expired_draft_relative_id'),
+                                          ['relative_id', 'path'])
+        batch_op.create_check_constraint(op.f('ck_expired_draft_one_owner'),
+                                         '(patient_id IS NULL) <> (relative_id IS NULL)')
+
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM expired_draft WHERE relative_id IS NOT NULL")
+    with op.batch_alter_table('expired_draft', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_expired_draft_one_owner'), type_='check')
+        batch_op.drop_constraint(batch_op.f('uq_expired_draft_relative_id'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_expired_draft_relative_id_relative'),
+                                 type_='foreignkey')
+        batch_op.alter_column('patient_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('relative_id')
     # Refused while the log holds an action the older check does not know.
     _replace_action_check(ACTIONS_BEFORE)
     with op.batch_alter_table('relative_link', schema=None) as batch_op:
