@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import count
 
 import pytest
 from stdnum.no import fodselsnummer
@@ -14,9 +15,12 @@ from portal.relatives.minors import (
     may_act_for,
 )
 
+_serial = count()
+
 
 def born(day: date) -> str:
-    individual = 500 if day.year >= 2000 else 100
+    """A valid fødselsnummer born on ``day``, a different one on every call."""
+    individual = (500 if day.year >= 2000 else 100) + next(_serial) % 400
     base = f"{day:%d%m%y}{individual:03d}"
     while True:
         try:
