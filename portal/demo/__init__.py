@@ -74,6 +74,10 @@ PERSONAS = (
     Persona("18124312384", "Astrid", "Moe",
             "Declined the municipality's conversation; the date to offer it again has come.",
             diagnosed_days_ago=150, arrange="astrid"),
+    Persona("14031650055", "Emma", "Nilsen",
+            "A child born in 2016, newly diagnosed; her mother Sigrid is registered by the "
+            "hospital and acts on her behalf (under PORTAL_GUARDIAN_FULL_ACCESS_BELOW_AGE).",
+            diagnosed_days_ago=12, arrange="emma"),
 )
 
 
@@ -86,12 +90,17 @@ class RelativePersona:
     #: The patient who invited them, and how the patient describes them.
     patient_national_id: str
     relation: str
+    #: A parent registered by the hospital: the age rules decide, not the patient's choices.
+    guardian: bool = False
 
 
 RELATIVES = (
     RelativePersona("28048310046", "Liv", "Nordmann",
                     "Kari Nordmann's daughter; Kari has let her in.",
                     patient_national_id="12035812324", relation="datter"),
+    RelativePersona("22078510033", "Sigrid", "Nilsen",
+                    "Emma Nilsen's mother, registered by the hospital: acts on Emma's behalf.",
+                    patient_national_id="14031650055", relation="mor", guardian=True),
 )
 
 #: Kari's invitation to her brother, not answered yet: open ``/invitations/<this>`` and sign in
@@ -211,10 +220,13 @@ def _relatives(session: Session) -> None:
                                                          RelativeLink.patient_id == patient.id))
         if link is None:
             now = datetime.now(UTC)
-            # Whom to contact and her own questions; Kari's answers stay hers.
+            # Liv: whom to contact and her own questions; Kari's answers stay hers. A guardian
+            # link reaches what the child's age allows (portal/relatives/minors.py).
             session.add(RelativeLink(relative=relative, patient=patient,
                                      relation=persona.relation, accepted_at=now,
-                                     may_see_contacts=True, may_answer_own=True,
+                                     guardian=persona.guardian,
+                                     may_see_contacts=not persona.guardian,
+                                     may_answer_own=not persona.guardian,
                                      may_see_answers=False))
     kari = session.scalar(select(Patient).where(Patient.national_id == "12035812324"))
     token_hash = hash_token(DEMO_INVITATION_TOKEN)

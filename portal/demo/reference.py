@@ -17,7 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.no import fodselsnummer, orgnr
 
-from portal.contacts.models import ContactPoint, Organisation, OrganisationKind, monday_to_friday
+from portal.contacts.models import (
+    ContactPoint,
+    Organisation,
+    OrganisationKind,
+    ServedMunicipality,
+    monday_to_friday,
+)
 from portal.contacts.reference import SHIPPED_CSV
 from portal.demo import HOSPITAL_ORG_NUMBER
 from portal.staff.models import StaffMember
@@ -113,6 +119,13 @@ def load_reference(session: Session, rng: random.Random) -> Reference:
         municipalities.append(municipality)
         weights.append(CITY_WEIGHTS.get(number, 1))
         trust_for_number[number] = trusts[row["county_number"]]
+    session.flush()
+    # Each municipality not yet served by any trust is served by its county's (the public
+    # contact page then shows the trust's contact points too).
+    served = set(session.scalars(select(ServedMunicipality.municipality_number)))
+    for number, trust in trust_for_number.items():
+        if number not in served:
+            session.add(ServedMunicipality(hospital=trust, municipality_number=number))
     session.flush()
     clinician_of = {}
     existing = {m.organisation_id: m for m in session.scalars(

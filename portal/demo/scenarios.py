@@ -177,9 +177,15 @@ def _astrid(c: Context, pathway: Pathway) -> None:
     second.offer_again_on = c.today - timedelta(days=2)
 
 
+def _emma(c: Context, pathway: Pathway) -> None:
+    """A child: the hospital's conversation is booked; her mother answers on her behalf."""
+    _booked(c, pathway.touchpoints[0], c.today + timedelta(days=6), 13,
+            "Barne- og ungdomsklinikken, Haukeland", "Kreftsykepleier Hilde Vik")
+
+
 ARRANGE: dict[str, Callable[[Context, Pathway], None]] = {
     "kari": _kari, "ola": _ola, "per": _per, "ingrid": _ingrid, "nils": _nils,
-    "astrid": _astrid,
+    "astrid": _astrid, "emma": _emma,
 }
 
 

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal import demo
 from portal.clinician.models import ActionStatus, AgreedAction
-from portal.contacts.models import Organisation, OrganisationKind
+from portal.contacts.models import Organisation, OrganisationKind, ServedMunicipality
 from portal.demo import answers, generator, reference
 from portal.pathway import identity, rules
 from portal.pathway.models import Pathway, Patient, Touchpoint
@@ -109,6 +109,11 @@ def test_organisations_are_the_real_municipalities_and_several_trusts(generated,
     assert {t.name: t.org_number for t in trusts}["Helse Bergen HF"] == demo.HOSPITAL_ORG_NUMBER
     spread = Counter(p.municipality_id for p in _pathways(db))
     assert len(spread) > 50  # many municipalities, not a handful
+    # Every municipality is served by a hospital trust (the public contact page shows it).
+    served = {row.municipality_number: row.hospital_id
+              for row in db.scalars(select(ServedMunicipality))}
+    assert set(served) == set(listed)
+    assert served[demo.ASKOY] == next(t.id for t in trusts if t.name == "Helse Bergen HF")
 
 
 def _check_against_forms(definition: Definition, values: dict) -> None:

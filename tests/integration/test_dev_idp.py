@@ -24,6 +24,8 @@ PERSONAS = [
     ("citizen", "03047145790", "/patient/", "Ola Hansen"),
     ("citizen", "44068511280", "/patient/", "Per Berg"),
     ("citizen", "28048310046", "/relative/", "Liv Nordmann"),
+    ("citizen", "22078510033", "/relative/", "Sigrid Nilsen"),
+    ("citizen", "14031650055", "/patient/", "Emma Nilsen"),
     ("staff", "15077910015", "/staff/", "Hilde Vik"),
     ("staff", "02029010075", "/staff/", "Anne Lie"),
     ("staff", "11096510057", "/staff/", "Trond Aas"),

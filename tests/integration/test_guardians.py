@@ -211,3 +211,20 @@ def test_acting_starts_and_stops_only_with_the_forms_csrf_token(app, db):
         response = parent.raw.post("/patient/stop-acting", data=token)
         assert response.status_code in (303, 400)
         parent.get("/patient/")  # still acting
+
+
+def test_the_demo_mother_acts_for_the_demo_child(app, db):
+    from portal import demo
+
+    demo.load(db)
+    db.commit()
+    link = db.scalar(select(RelativeLink).join(Relative)
+                     .where(Relative.national_id == "22078510033"))
+    assert link is not None
+    assert link.guardian
+    parent = PortalClient(app)
+    parent.sign_in("22078510033")
+    assert act_for_button(parent, link.patient)
+    response, _ = act_for(parent, link.patient)
+    assert response.status_code == 303
+    assert "Emma Nilsen" in parent.get("/patient/").one(".acting-banner").get_text()
