@@ -149,23 +149,43 @@ class WorklistForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
 # --- enrolment -----------------------------------------------------------------------------
 
 
-def normalised_mobile(text: str) -> str | None:
-    """E.164 of a valid mobile number (Norwegian unless it has a country code), else None."""
+def normalised_phone(text: str, mobile_only: bool = False) -> str | None:
+    """E.164 of a valid phone number (Norwegian unless it has a country code), else None; with
+    ``mobile_only``, only a number that can receive text messages. The one phone check of every
+    form (enrolment, invitations, actions, contact points, the GP)."""
     try:
         parsed = phonenumbers.parse(text, "NO")
     except phonenumbers.NumberParseException:
         return None
     mobile_types = (phonenumbers.PhoneNumberType.MOBILE,
                     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    if not phonenumbers.is_valid_number(parsed) or \
-            phonenumbers.number_type(parsed) not in mobile_types:
+    if not phonenumbers.is_valid_number(parsed) or (
+            mobile_only and phonenumbers.number_type(parsed) not in mobile_types):
         return None
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
+def normalised_mobile(text: str) -> str | None:
+    """E.164 of a valid mobile number (Norwegian unless it has a country code), else None."""
+    return normalised_phone(text, mobile_only=True)
+
+
+class ValidIdentityNumber:
+    """A fødselsnummer or D-nummer with correct check digits (python-stdnum)."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        try:
+            identity.normalise(field.data or "")
+        except identity.InvalidIdentityNumber:
+            raise ValidationError(_l(
+                "Enter a valid identity number: the 11 digits of a fødselsnummer or "
+                "D-nummer. Check the digits.")) from None
+
+
 class EnrolForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     national_id = StringField(filters=[strip_text], validators=[
-        InputRequired(_l("Enter the patient's identity number.")), MaxLength(20)])
+        InputRequired(_l("Enter the patient's identity number.")), MaxLength(20),
+        ValidIdentityNumber()])
     given_name = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the patient's given name.")), MaxLength(100)])
     family_name = StringField(filters=[strip_text], validators=[
@@ -183,14 +203,6 @@ class EnrolForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hin
     children_under_18 = RadioField(choices=list(YES_NO), validate_choice=False, validators=[
         InputRequired(_l("Choose whether there are children under 18 in the household.")),
         _one_of(YES_NO)])
-
-    def validate_national_id(self, field: Field) -> None:
-        try:
-            identity.normalise(field.data or "")
-        except identity.InvalidIdentityNumber:
-            raise ValidationError(_l(
-                "Enter a valid identity number: the 11 digits of a fødselsnummer or "
-                "D-nummer. Check the digits.")) from None
 
     def validate_municipality(self, field: Field) -> None:
         if field.data and str(field.data) not in {str(v) for v, _label in field.choices}:

@@ -14,11 +14,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired
 
 from portal import access, audit
 from portal.clinician.blueprint import bp
-from portal.clinician.forms import ConfirmForm, MaxLength, strip_text
+from portal.clinician.forms import ConfirmForm, MaxLength, ValidIdentityNumber, strip_text
 from portal.db import db_session
 from portal.pathway import identity
 from portal.pathway.models import Patient
@@ -31,7 +31,8 @@ from portal.staff.models import CLINICIANS
 
 class GuardianForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     national_id = StringField(filters=[strip_text], validators=[
-        InputRequired(_l("Enter the parent's or guardian's identity number.")), MaxLength(20)])
+        InputRequired(_l("Enter the parent's or guardian's identity number.")), MaxLength(20),
+        ValidIdentityNumber()])
     given_name = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the parent's or guardian's given name.")), MaxLength(100)])
     family_name = StringField(filters=[strip_text], validators=[
@@ -39,14 +40,6 @@ class GuardianForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type 
     relation = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Write how they are related to the patient, for example mother.")),
         MaxLength(100)])
-
-    def validate_national_id(self, field: StringField) -> None:
-        try:
-            identity.normalise(field.data or "")
-        except identity.InvalidIdentityNumber:
-            raise ValidationError(_l(
-                "Enter a valid identity number: the 11 digits of a fødselsnummer or "
-                "D-nummer. Check the digits.")) from None
 
 
 def _guardians(patient: Patient) -> list[RelativeLink]:

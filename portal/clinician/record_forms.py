@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -21,7 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.clinician.forms import MaxLength, ValidDate, as_date, strip_text
+from portal.clinician.forms import MaxLength, ValidDate, as_date, normalised_phone, strip_text
 from portal.clinician.models import ActionStatus
 
 YES_NO = ("yes", "no")
@@ -71,19 +70,8 @@ def _href(text: str) -> str | None:
             return "mailto:" + validate_email(text, check_deliverability=False).normalized
         except EmailNotValidError:
             return None
-    number = _phone(text)
+    number = normalised_phone(text)
     return f"tel:{number}" if number else None
-
-
-def _phone(text: str) -> str | None:
-    """E.164 of a valid phone number (Norwegian unless it has a country code), else None."""
-    try:
-        parsed = phonenumbers.parse(text, "NO")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 class _Contact:
@@ -105,7 +93,7 @@ class _Contact:
         for match in _PHONE.finditer(text):
             if any(start <= match.start() < end for start, end in inside_email):
                 continue
-            if _phone(match.group()) is None:
+            if normalised_phone(match.group()) is None:
                 raise ValidationError(_l(
                     "%(number)s is not a valid phone number. Write 8 digits, or a country code "
                     "first for a foreign number.", number=match.group()))

@@ -31,7 +31,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.clinician.forms import MaxLength, ValidDate, ValidTime, as_date, as_time, strip_text
+from portal.clinician.forms import (
+    MaxLength,
+    ValidDate,
+    ValidTime,
+    as_date,
+    as_time,
+    normalised_phone,
+    strip_text,
+)
 from portal.contacts import hours
 from portal.contacts.models import ContactPoint, ContactRole
 from portal.contacts.operations import ContactValues
@@ -70,17 +78,6 @@ def weekday_label(weekday: int) -> str:
 def _capitalised(name: str) -> str:
     # CLDR writes Norwegian language and weekday names in lower case; a label starts a sentence.
     return name[:1].upper() + name[1:]
-
-
-def normalised_phone(text: str) -> str | None:
-    """E.164 of a valid phone number (Norwegian unless it has a country code), else None."""
-    try:
-        parsed = phonenumbers.parse(text, "NO")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 class _Phone:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +20,7 @@ from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from portal import access
-from portal.clinician.forms import MaxLength, strip_text
+from portal.clinician.forms import MaxLength, normalised_phone, strip_text
 from portal.clinician.record_operations import agreed_actions
 from portal.contacts import lookup
 from portal.contacts.models import Organisation
@@ -34,18 +33,6 @@ from portal.templating import phone as formatted_phone
 #: As long as the columns ``Patient.gp_name`` and ``Patient.gp_phone`` allow.
 GP_NAME_LENGTH = 200
 GP_PHONE_LENGTH = 30
-
-
-def normalised_phone(text: str) -> str | None:
-    """E.164 of a valid phone number, landline or mobile (Norwegian unless it has a country
-    code), else None."""
-    try:
-        parsed = phonenumbers.parse(text, "NO")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 class GpForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints

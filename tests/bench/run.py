@@ -51,6 +51,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -85,6 +86,18 @@ GUNICORN_WORKERS = 2
 SIGN_IN_SERVER_ARGS = ("--threads", "8")
 #: Both rate limits off (an empty value switches a limit off): the load would otherwise be 429s.
 NO_RATE_LIMITS = {"PORTAL_RATE_LIMIT_SIGN_IN": "", "PORTAL_RATE_LIMIT_POSTS": ""}
+#: The public contact lookup, visited without a session: Bergen's page (the demo's contact points
+#: of Bergen kommune and Helse Bergen HF, portal/demo/contacts.py) and a search listing several
+#: municipalities ("ask": Asker, Askøy, Askvoll, ...).
+PUBLIC_MUNICIPALITY = "/contacts/4601-bergen"
+PUBLIC_ORGANISATIONS = ("Bergen kommune", "Helse Bergen HF")
+PUBLIC_SEARCH = "/contacts?q=ask"
+PUBLIC_SEARCH_LISTS = "/contacts/4627-"  # Askøy, in the demo's Bergen area
+#: A municipality Helse Bergen HF serves that has no contact point of its own (Øygarden): the
+#: same page with fewer cards, for the SQL count (it must not grow with the contact points).
+PUBLIC_FEWER_CARDS = "/contacts/4626"
+#: What a visitor without a session is told about caching a public page (portal/security.py).
+PUBLIC_CACHE_CONTROL = "private, max-age=300"
 
 
 class BenchError(RuntimeError):
@@ -499,6 +512,69 @@ def load_staff_page(client: Client, patient_id: int) -> StaffPage:
     return StaffPage(patient_id, path, heading)
 
 
+@dataclass
+class PublicPage:
+    path: str
+    heading: str
+    cache_control: str
+    cards: dict[str, int]  # organisation -> contact cards (call buttons) on a municipality page
+    results: int  # municipalities listed by a search page
+
+
+#: A contact card's call button (templates/components/contacts.html); the emergency numbers shown
+#: beside closed contact points are plain links, not call buttons.
+CALL_BUTTON = re.compile(r'<a class="button button--call" href="tel:')
+ORGANISATION_SECTION = re.compile(r'<section class="organisation\b.*?</section>', re.S)
+SECTION_HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+TAG = re.compile(r"<[^>]+>")
+MUNICIPALITY_LINK = re.compile(r"/contacts/\d{4}-[^/?#]+")
+
+
+def contact_cards(html: str) -> dict[str, int]:
+    """Call buttons per organisation section of a public municipality page."""
+    found: dict[str, int] = {}
+    for section in ORGANISATION_SECTION.findall(html):
+        heading = SECTION_HEADING.search(section)
+        name = " ".join(unescape(TAG.sub("", heading.group(1))).split()) if heading else "?"
+        found[name] = len(CALL_BUTTON.findall(section))
+    return found
+
+
+def load_public(client: Client, path: str, municipality: bool) -> PublicPage:
+    """A public contact page as a visitor without a session gets it: 200, a heading, no cookie
+    set, and either contact cards of every PUBLIC_ORGANISATIONS (a municipality page) or links to
+    municipalities (a search). Fails the bench otherwise: an empty page would be fast and fake."""
+    expect(not client.cookies, f"GET {path}: the client should have no cookies ({client.cookies}).")
+    reply = client.get(path)
+    expect(reply.status == 200, f"GET {path} (no session) answered {reply.status}, not 200:\n"
+                                f"{' '.join(reply.text.split())[:600]}")
+    expect(not client.cookies, f"GET {path} (no session) set cookies {sorted(client.cookies)}.")
+    page = parse(reply.text)
+    heading = page.heading()
+    expect(bool(heading), f"GET {path}: no <h1>.")
+    cards = contact_cards(reply.text) if municipality else {}
+    listed = {m.group(0) for link in page.links if (m := MUNICIPALITY_LINK.fullmatch(link))}
+    if municipality:
+        expect(all(cards.get(name, 0) > 0 for name in PUBLIC_ORGANISATIONS),
+               f"GET {path} lists no contact points (href=\"tel:\" call buttons) for some of "
+               f"{PUBLIC_ORGANISATIONS}: {cards}. Did `portal demo` load the Bergen area "
+               "(portal/demo/contacts.py)?")
+    else:
+        expect(any(link.startswith(PUBLIC_SEARCH_LISTS) for link in listed),
+               f"GET {path} does not list {PUBLIC_SEARCH_LISTS}… (found {sorted(listed)}).")
+    return PublicPage(path, heading, reply.headers.get("Cache-Control", ""), cards,
+                      0 if municipality else len(listed))
+
+
+def canonical_path(client: Client, path: str) -> str:
+    """Where a municipality number alone (``/contacts/4626``) sends a visitor (301)."""
+    reply = client.get(path)
+    location = reply.headers.get("Location", "")
+    expect(reply.status == 301 and bool(location),
+           f"GET {path} answered {reply.status} to {location!r}, not 301 to its page.")
+    return _path_and_query(urljoin(client.origin + path, location))
+
+
 # --- 1. page weight -----------------------------------------------------------------------------
 
 def gz(data: bytes) -> int:
@@ -691,15 +767,17 @@ class Target:
     expect_class: str = "2"
 
 
-def run_wrk(target: Target, cookie: str, duration: str, threads: int, connections: int
+def run_wrk(target: Target, cookie: str | None, duration: str, threads: int, connections: int
             ) -> dict[str, Any]:
+    """Load ``target`` with wrk; ``cookie`` is the session cookie, or None for no session."""
     wrk = shutil.which("wrk")
     if not wrk:
         raise BenchError("wrk not found (apt-get install -y wrk).")
     env = {**os.environ, "BENCH_METHOD": target.method, "BENCH_BODY": target.body,
            "BENCH_BODY_ALT": target.body_alt, "BENCH_EXPECT": target.expect_class}
+    header = ["-H", f"Cookie: {SESSION_COOKIE}={cookie}"] if cookie is not None else []
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency",
-           "-s", str(WRK_SCRIPT), "-H", f"Cookie: {SESSION_COOKIE}={cookie}", target.url]
+           "-s", str(WRK_SCRIPT), *header, target.url]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
@@ -713,7 +791,9 @@ def run_wrk(target: Target, cookie: str, duration: str, threads: int, connection
         requests_per_second=result["requests"] / seconds if seconds else 0.0,
         p50_ms=result["latency_us"]["p50"] / 1000, p99_ms=result["latency_us"]["p99"] / 1000,
         errors=result["unexpected_status"] + sum(result["socket_errors"].values()),
-        command=" ".join([*cmd[:-3], "-H", f"'Cookie: {SESSION_COOKIE}=…'", target.url]),
+        command=" ".join([*cmd[:-1 - len(header)],
+                          *(["-H", f"'Cookie: {SESSION_COOKIE}=…'"] if header else []),
+                          target.url]),
         wrk_output=done.stdout,
     )
     return result
@@ -734,7 +814,7 @@ def markdown(results: dict[str, Any]) -> str:
         out.append("| Page | Resource | Kind | Raw (bytes) | gzip-6 (bytes) |")
         out.append("|---|---|---|--:|--:|")
         for w in weights:
-            label = f"step {w['step']} ({w['heading']})"
+            label = w["label"]
             for r in w["resources"]:
                 out.append(f"| {label} | `{r['url']}` | {r['kind']} | {r['raw_bytes']:,} | "
                            f"{r['gzip_bytes']:,} |")
@@ -745,8 +825,9 @@ def markdown(results: dict[str, Any]) -> str:
         out.append("")
         for w in weights:
             tp = w["third_party_resources"]
-            out.append(f"- step {w['step']}: third-party resources: "
+            out.append(f"- {w['label']}: third-party resources: "
                        f"{', '.join(tp) if tp else 'none (all same-origin)'}"
+                       f"; HTML Cache-Control: {w['resources'][0]['cache_control'] or 'none'}"
                        + (f"; missing: {', '.join(w['missing_resources'])}"
                           if w["missing_resources"] else "")
                        + (f"; external links (not resources): {', '.join(w['external_links'])}"
@@ -797,6 +878,8 @@ def markdown(results: dict[str, Any]) -> str:
                    f"{r['portal_post_over_bare_p50']:.1f}× |")
         out.append(f"| staff patient page / bare | {r['staff_get_over_bare_rps']:.2f} | "
                    f"{r['staff_get_over_bare_p50']:.1f}× |")
+        out.append(f"| public municipality page (no session) / bare | "
+                   f"{r['public_get_over_bare_rps']:.2f} | {r['public_get_over_bare_p50']:.1f}× |")
         out.append("")
         drift = r["bare_after_over_bare_before_rps"]
         out.append(f"Bare after/before: {drift:.2f} (far from 1.00 means the machine was busy with "
