@@ -21,15 +21,19 @@ What happens (see tests/bench/README.md):
    complete a sign-in. The session cookies it hands out work on every server of the instance
    (the session record is in the database). Then find the open touchpoint and the staff patient,
    and check that every request that will be measured answers as expected (200 with the page's
-   heading, 303 for the POST).
-4. Page weight of step 5 (a topic page) and step 3 (the 0–10 scale): the HTML and every
-   resource it references, raw and gzip level 6; all resources must be same-origin.
+   heading, 303 for the POST). The public contact pages are fetched by a client without any
+   cookie: Bergen's page must show contact cards (call buttons, ``href="tel:``) of Bergen kommune
+   and Helse Bergen HF, the search must list municipalities, and neither may set a cookie.
+4. Page weight of step 5 (a topic page), step 3 (the 0–10 scale) and the public pages
+   ``/contacts/4601-bergen`` and ``/contacts?q=ask`` (no session): the HTML and every resource it
+   references, raw and gzip level 6; all resources must be same-origin.
 5. SQL statements per request, from a one-worker gunicorn with ``PORTAL_ECHO_SQL=true``; for the
    staff patient page, the statements other than the access-log appends must be the same for
-   every patient and every view (no N+1).
-6. wrk against the bare page, the portal's GET and POST, the staff patient page and the bare
-   page again, in that order, in one run; the ratios portal/bare are the figures that matter
-   (load generator and servers share cores).
+   every patient and every view (no N+1). The public municipality page is counted for Bergen and
+   for Øygarden (one contact point fewer), to show the count does not grow with contact points.
+6. wrk against the bare page, the portal's GET and POST, the staff patient page, the public
+   municipality page (no cookie) and the bare page again, in that order, in one run; the ratios
+   portal/bare are the figures that matter (load generator and servers share cores).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape
@@ -88,7 +93,7 @@ SIGN_IN_SERVER_ARGS = ("--threads", "8")
 NO_RATE_LIMITS = {"PORTAL_RATE_LIMIT_SIGN_IN": "", "PORTAL_RATE_LIMIT_POSTS": ""}
 #: The public contact lookup, visited without a session: Bergen's page (the demo's contact points
 #: of Bergen kommune and Helse Bergen HF, portal/demo/contacts.py) and a search listing several
-#: municipalities ("ask": Asker, Askøy, Askvoll, ...).
+#: municipalities ("ask": Asker, Askøy and Askvoll).
 PUBLIC_MUNICIPALITY = "/contacts/4601-bergen"
 PUBLIC_ORGANISATIONS = ("Bergen kommune", "Helse Bergen HF")
 PUBLIC_SEARCH = "/contacts?q=ask"
@@ -631,7 +636,7 @@ def page_weight(client: Client, path: str) -> dict[str, Any]:
             "cache_control": res.headers.get("Cache-Control", ""),
         })
     external_links = sorted({u for _t, _a, u in page.all_urls if not same_origin(u, origin)
-                             and not u.startswith(("mailto:", "tel:"))})
+                             and not u.startswith(("mailto:", "tel:", "sms:"))})
     total_raw = sum(r["raw_bytes"] for r in rows)
     total_gz = sum(r["gzip_bytes"] for r in rows)
     return {
@@ -642,6 +647,19 @@ def page_weight(client: Client, path: str) -> dict[str, Any]:
         "external_links": external_links,
         "inline_style_blocks": sum(1 for c in page.inline_css if c.strip()),
     }
+
+
+def weight_failures(w: dict[str, Any]) -> list[str]:
+    """The budget and same-origin checks of one page_weight() result."""
+    failures = []
+    if not w["within_budget"]:
+        failures.append(f"{w['label']}: {w['total_gzip_bytes']:,} bytes gzip-6 > budget "
+                        f"{BUDGET_BYTES:,}")
+    if w["third_party_resources"]:
+        failures.append(f"{w['label']}: third-party resources {w['third_party_resources']}")
+    if w["missing_resources"]:
+        failures.append(f"{w['label']}: missing resources {w['missing_resources']}")
+    return failures
 
 
 # --- 2. SQL statements per request --------------------------------------------------------------
@@ -716,6 +734,14 @@ def count_sql(server: Server, client: Client, method: str, path: str,
         # object loaded again because nothing kept it in the session.
         "repeated": {k: n for k, n in names.items() if n > 1},
     }
+
+
+def public_sql(echo: Server, portal: Server, path: str) -> dict[str, Any]:
+    """The statements of a public municipality page for a visitor without a session (a fresh
+    client each time), labelled with how many contact cards the page shows."""
+    cards = sum(contact_cards(Client("127.0.0.1", portal.port).get(path).text).values())
+    return count_sql(echo, Client("127.0.0.1", echo.port), "GET", path, None, 200,
+                     f"public, no session: {cards} contact points")
 
 
 def check_staff_sql(counts: list[dict[str, Any]], first_view: int) -> dict[str, Any]:
@@ -998,6 +1024,25 @@ def main(argv: list[str] | None = None) -> int:
                    f"{staff_page.path} shows {page.heading!r}, not {staff_page.heading!r}.")
 
         check_staff()
+
+        def anonymous() -> Client:
+            """A visitor from a search engine: no cookie at all."""
+            return Client("127.0.0.1", portal.port)
+
+        def check_public() -> None:
+            page = load_public(anonymous(), PUBLIC_MUNICIPALITY, municipality=True)
+            expect(page.heading == public.heading and page.cards == public.cards,
+                   f"{PUBLIC_MUNICIPALITY} shows {page.heading!r} with cards {page.cards}, not "
+                   f"{public.heading!r} with {public.cards}.")
+
+        public = load_public(anonymous(), PUBLIC_MUNICIPALITY, municipality=True)
+        search_page = load_public(anonymous(), PUBLIC_SEARCH, municipality=False)
+        # The portal sends this only to a visitor without a session (security.cache_publicly):
+        # anything else means the page was not served as it is to an anonymous visitor.
+        for checked in (public, search_page):
+            expect(checked.cache_control == PUBLIC_CACHE_CONTROL,
+                   f"GET {checked.path} (no session) sent Cache-Control "
+                   f"{checked.cache_control!r}, not {PUBLIC_CACHE_CONTROL!r}.")
         results["checked"] = {
             "persona": PERSONA, "touchpoint": touchpoint,
             "get": {"path": topic.path, "status": 200, "heading": topic.heading},
@@ -1008,24 +1053,28 @@ def main(argv: list[str] | None = None) -> int:
             "bare": {"status": 200},
             "staff": {"persona": STAFF_PERSONA, "path": staff_page.path, "status": 200,
                       "heading": staff_page.heading, "patients": staff_list},
+            "public": {"path": public.path, "status": 200, "heading": public.heading,
+                       "contact_cards": public.cards, "cache_control": public.cache_control,
+                       "cookies_sent": 0, "cookies_set": 0},
+            "public_search": {"path": search_page.path, "status": 200,
+                              "heading": search_page.heading,
+                              "municipalities_listed": search_page.results,
+                              "cache_control": search_page.cache_control},
         }
 
-        # 4. Page weight.
+        # 4. Page weight: two steps, signed in; the public pages with a client without cookies.
         weights = []
         for step in (topic, scale):
             w = page_weight(client, step.path)
             w["step"] = step.number
+            w["label"] = f"step {step.number} ({w['heading']})"
             weights.append(w)
-            if not w["within_budget"]:
-                results["failures"].append(
-                    f"step {step.number}: {w['total_gzip_bytes']:,} bytes gzip-6 > budget "
-                    f"{BUDGET_BYTES:,}")
-            if w["third_party_resources"]:
-                results["failures"].append(
-                    f"step {step.number}: third-party resources {w['third_party_resources']}")
-            if w["missing_resources"]:
-                results["failures"].append(
-                    f"step {step.number}: missing resources {w['missing_resources']}")
+        for shown in (public, search_page):
+            w = page_weight(anonymous(), shown.path)
+            w["label"] = f"public `{shown.path}` (no session)"
+            weights.append(w)
+        for w in weights:
+            results["failures"] += weight_failures(w)
         results["page_weight"] = weights
 
         # 5. SQL statements per request (same database and secret: the same cookie works).
@@ -1052,6 +1101,13 @@ def main(argv: list[str] | None = None) -> int:
         results["staff_sql_check"] = check_staff_sql(staff_sql,
                                                      names.index(STAFF_PATIENT_LINK))
         results["failures"] += results["staff_sql_check"]["failures"]
+        # The public page without a session, and a municipality with fewer contact points (none
+        # of its own): the statements must not grow with the contact points.
+        fewer = canonical_path(anonymous(), PUBLIC_FEWER_CARDS)
+        for path in (PUBLIC_MUNICIPALITY, fewer):
+            count_sql(echo, Client("127.0.0.1", echo.port), "GET", path, None, 200)  # warm up
+        results["sql_per_request"] += [public_sql(echo, portal, path)
+                                       for path in (PUBLIC_MUNICIPALITY, fewer)]
         echo.stop()
         servers.remove(echo)
 
@@ -1072,7 +1128,7 @@ def main(argv: list[str] | None = None) -> int:
             # of the two: drift from whatever else the machine does then shows as a difference
             # between the two bare rows instead of silently skewing the ratio.
             bare_target = Target("bare Flask GET (one template)", f"http://127.0.0.1:{bare.port}/")
-            targets = [
+            targets: list[tuple[str, Target, Callable[[], None], Client | None]] = [
                 ("bare_before", bare_target, check_bare, client),
                 ("portal_get", Target(f"portal GET step {STEP_TOPIC}", origin + topic.path),
                  check_get, client),
@@ -1081,6 +1137,8 @@ def main(argv: list[str] | None = None) -> int:
                                        urlencode(post_alt), "3"), check_posts, client),
                 ("staff_get", Target("staff GET patient page (writes the access log)",
                                      origin + staff_page.path), check_staff, staff_client),
+                ("public_get", Target("public GET municipality page (no session)",
+                                      origin + PUBLIC_MUNICIPALITY), check_public, None),
                 ("bare_after", bare_target, check_bare, client),
             ]
             results["load_average_before"] = os.getloadavg()
@@ -1088,7 +1146,8 @@ def main(argv: list[str] | None = None) -> int:
             by_role: dict[str, dict[str, Any]] = {}
             for role, target, check, signed_in_as in targets:
                 check()
-                cookie = signed_in_as.cookies[SESSION_COOKIE]
+                # No cookie at all for the public page (wrk keeps none: every request is anonymous).
+                cookie = signed_in_as.cookies[SESSION_COOKIE] if signed_in_as else None
                 run_wrk(target, cookie, "1s", args.threads, args.connections)  # warm-up
                 result = run_wrk(target, cookie, args.duration, args.threads, args.connections)
                 result["role"] = role
@@ -1101,7 +1160,7 @@ def main(argv: list[str] | None = None) -> int:
                         + by_role["bare_after"]["requests_per_second"]) / 2
             bare_p50 = (by_role["bare_before"]["p50_ms"] + by_role["bare_after"]["p50_ms"]) / 2
             get_r, post_r = by_role["portal_get"], by_role["portal_post"]
-            staff_r = by_role["staff_get"]
+            staff_r, public_r = by_role["staff_get"], by_role["public_get"]
             results["load"] = {
                 "config": {"threads": args.threads, "connections": args.connections,
                            "duration": args.duration, "gunicorn_workers": GUNICORN_WORKERS,
@@ -1117,6 +1176,8 @@ def main(argv: list[str] | None = None) -> int:
                     "portal_post_over_bare_p50": post_r["p50_ms"] / bare_p50,
                     "staff_get_over_bare_rps": staff_r["requests_per_second"] / bare_rps,
                     "staff_get_over_bare_p50": staff_r["p50_ms"] / bare_p50,
+                    "public_get_over_bare_rps": public_r["requests_per_second"] / bare_rps,
+                    "public_get_over_bare_p50": public_r["p50_ms"] / bare_p50,
                     "bare_after_over_bare_before_rps":
                         by_role["bare_after"]["requests_per_second"]
                         / by_role["bare_before"]["requests_per_second"],
@@ -1131,6 +1192,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1)  # let gunicorn finish requests wrk left queued
             check_get()  # still signed in, still the right page after the load
             check_staff()
+            check_public()
         code = 1 if results["failures"] else 0
     except BenchError as exc:
         results["error"] = str(exc)
