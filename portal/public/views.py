@@ -147,5 +147,5 @@ def contact_vcard(contact_id: int) -> Response:
         "Content-Disposition": f'attachment; filename="{vcard.filename(found.name)}"'})
 
 
-# Importing this module registers its route on this blueprint.
-from portal.public import families  # noqa: E402, F401
+# Importing these modules registers their routes on this blueprint.
+from portal.public import families, indexing  # noqa: E402, F401
