@@ -30,6 +30,7 @@ from portal.auth.session import (
     stop_acting,
 )
 from portal.contacts import lookup
+from portal.contacts.models import ContactPoint, Organisation
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.relatives import minors
@@ -178,10 +179,13 @@ def current_person() -> Patient | Relative | StaffMember:
     return loaders[principal.kind]()
 
 
-def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
+def load_own_touchpoint(touchpoint_id: int, lock: bool = False,
+                        cards: bool = False) -> Touchpoint:
     """The signed-in patient's touchpoint, or 404 (another patient's touchpoint is a 404 too).
 
     ``lock`` takes a row lock (PostgreSQL) so concurrent writes to one response are serialised.
+    The organisation's current contact points come with it; with ``cards``, also their opening
+    hours and exceptions, for a page that shows contact cards (steps show names and numbers).
     """
     patient_ = current_patient()
     _valid_id(touchpoint_id)  # larger than any id the database holds: the query would fail
@@ -191,7 +195,9 @@ def load_own_touchpoint(touchpoint_id: int, lock: bool = False) -> Touchpoint:
         .where(Touchpoint.id == touchpoint_id, Pathway.patient_id == patient_.id)
         .options(
             contains_eager(Touchpoint.pathway),
-            *lookup.contact_loading(lookup.today(), via=joinedload(Touchpoint.organisation)),
+            *(lookup.contact_loading(lookup.today(), via=joinedload(Touchpoint.organisation))
+              if cards else [joinedload(Touchpoint.organisation).selectinload(
+                  Organisation.contact_points.and_(ContactPoint.archived_at.is_(None)))]),
         )
     )
     if lock:

@@ -50,8 +50,9 @@ class QuestionnaireContext:
         return self.response.answer_values() if self.response else {}
 
 
-def questionnaire_context(touchpoint_id: int, lock: bool = False) -> QuestionnaireContext:
-    touchpoint = load_own_touchpoint(touchpoint_id, lock=lock)
+def questionnaire_context(touchpoint_id: int, lock: bool = False,
+                          cards: bool = False) -> QuestionnaireContext:
+    touchpoint = load_own_touchpoint(touchpoint_id, lock=lock, cards=cards)
     session = db_session()
     response = session.scalar(
         select(Response)

@@ -140,7 +140,7 @@ def submit(touchpoint_id: int) -> WerkzeugResponse:
 @bp.get("/touchpoints/<int:touchpoint_id>/receipt")
 @access.patient
 def receipt(touchpoint_id: int) -> str | WerkzeugResponse:
-    context = questionnaire_context(touchpoint_id)
+    context = questionnaire_context(touchpoint_id, cards=True)  # the contact cards
     if context.response is None or not context.response.submissions:
         return redirect(url_for(".resume", touchpoint_id=touchpoint_id))
     return render_template("patient/receipt.html", context=context,

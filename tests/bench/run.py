@@ -1,6 +1,6 @@
 """Benchmarks of the patient portal: page weight, and throughput against a bare Flask page.
 
-    .venv/bin/python tests/bench/run.py            # about 65 s
+    .venv/bin/python tests/bench/run.py            # about 80 s
     .venv/bin/python tests/bench/run.py --duration 5s
 
 Prints Markdown tables and writes ``tests/artifacts/bench/results.json`` (plus the servers' logs).
