@@ -8,6 +8,7 @@ setting is wrong.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,10 @@ from typing import Literal
 DEVELOPMENT_SECRET = "development-secret-not-for-production"  # noqa: S105 (a known dev default)
 
 SUPPORTED_LOCALES = ("nb", "nn", "en")
+
+#: Where the accessibility statement asks people to report a problem, in development only:
+#: production refuses it (an example.org address reaches nobody).
+DEVELOPMENT_ACCESSIBILITY_CONTACT = "tilgjengelighet@example.org"
 
 #: The two OpenID Connect profiles: citizens (ID-porten) and health personnel (HelseID).
 PROFILES = ("citizen", "staff")
@@ -28,6 +33,10 @@ def current() -> Settings:
 
     found: Settings = current_app.extensions["portal.settings"]
     return found
+
+
+#: One plain address (no display name, no query): safe to print in a mailto: link as it is.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 class SettingsError(ValueError):
@@ -201,6 +210,9 @@ class Settings:
     #: From the age above until this one, a guardian sees only contact points and appointments;
     #: from this age on, nothing without the patient's own invitation (helsenorge: 16).
     guardian_limited_access_below_age: int = 16
+    #: The e-mail address the accessibility statement and help page give for reporting a
+    #: problem with the portal (``PORTAL_ACCESSIBILITY_CONTACT``); production must set its own.
+    accessibility_contact: str = DEVELOPMENT_ACCESSIBILITY_CONTACT
     #: Log SQL statements (development aid).
     echo_sql: bool = False
 
@@ -295,6 +307,8 @@ class Settings:
                 values[attribute] = _int(name, env[name], 0, 18)
         if "PORTAL_ECHO_SQL" in env:
             values["echo_sql"] = _bool("PORTAL_ECHO_SQL", env["PORTAL_ECHO_SQL"])
+        if "PORTAL_ACCESSIBILITY_CONTACT" in env:
+            values["accessibility_contact"] = env["PORTAL_ACCESSIBILITY_CONTACT"].strip()
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()
         return settings
@@ -313,9 +327,14 @@ class Settings:
             raise SettingsError(
                 "PORTAL_GUARDIAN_FULL_ACCESS_BELOW_AGE must not be above "
                 "PORTAL_GUARDIAN_LIMITED_ACCESS_BELOW_AGE.")
+        if self.accessibility_contact and not _EMAIL.fullmatch(self.accessibility_contact):
+            raise SettingsError("PORTAL_ACCESSIBILITY_CONTACT must be an e-mail address, not "
+                                f"{self.accessibility_contact!r}.")
         if not self.is_production:
             if not self.secret_key:
                 raise SettingsError("PORTAL_SECRET_KEY must not be empty.")
+            if not self.accessibility_contact:
+                raise SettingsError("PORTAL_ACCESSIBILITY_CONTACT must not be empty.")
             return
         problems = []
         if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
@@ -338,6 +357,10 @@ class Settings:
         if not self.database_url:
             problems.append("PORTAL_DATABASE_URL must point at the production database "
                             "(PostgreSQL), not the default SQLite file.")
+        if self.accessibility_contact in ("", DEVELOPMENT_ACCESSIBILITY_CONTACT):
+            problems.append("PORTAL_ACCESSIBILITY_CONTACT must be set to the e-mail address "
+                            "where your organisation reads reports of accessibility problems "
+                            "(the accessibility statement publishes it).")
         if problems:
             raise SettingsError(
                 "Refusing to start in production mode:\n- " + "\n- ".join(problems)

@@ -15,4 +15,11 @@
     form.dataset.sending = "true";
     window.setTimeout(function () { form.dataset.sending = "false"; }, 5000);
   });
+
+  // "Print your answers" (review, receipt): hidden in the HTML, since only a script can open the
+  // print dialogue; without this script the browser's own Print still uses the print styles.
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();

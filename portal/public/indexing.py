@@ -30,7 +30,8 @@ def robots() -> Response:
 @access.public
 def sitemap() -> Response:
     urls = [url_for("public.index", _external=True), url_for("public.contacts", _external=True),
-            url_for("public.families_with_children", _external=True)]
+            url_for("public.families_with_children", _external=True),
+            url_for("public.help", _external=True), url_for("public.accessibility", _external=True)]
     for county in lookup.counties(db_session()):
         urls += [municipality_url(m, external=True) for m in county.municipalities]
     body = "".join(f"<url><loc>{escape(url)}</loc></url>" for url in urls)

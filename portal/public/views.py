@@ -148,4 +148,4 @@ def contact_vcard(contact_id: int) -> Response:
 
 
 # Importing these modules registers their routes on this blueprint.
-from portal.public import families, indexing  # noqa: E402, F401
+from portal.public import about, families, indexing  # noqa: E402, F401

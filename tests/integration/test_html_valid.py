@@ -53,6 +53,8 @@ def _pages(client: PortalClient, db) -> dict[str, str]:
          status=404)
     keep("access-log", "/patient/access-log")
     keep("contacts", "/contacts")
+    keep("accessibility-statement", "/accessibility")
+    keep("help", "/help")
     _contact_pages(client, db, person, pages)
     _other_people(client.app, db, person, pages)
     _invitation_pages(client, db, person, pages)

@@ -159,7 +159,7 @@ def production_app(database_url, tmp_path) -> Iterator[Flask]:
                            client_secret="client-secret")
     app = create_app(Settings(env="production", secret_key="p" * 48, instance_path=tmp_path,
                               database_url=database_url, dev_idp=False, secure_cookies=True,
-                              citizen_oidc=citizen))
+                              citizen_oidc=citizen, accessibility_contact="uu@helse.example.no"))
     yield app
     session_factory(app).kw["bind"].dispose()
 

@@ -22,7 +22,7 @@ def _production(url: str, instance: Path, **changes: object) -> Settings:
                            client_secret="client-secret", acr_values=("idporten-loa-high",))
     valid = Settings(env="production", secret_key=PRODUCTION_SECRET, instance_path=instance,
                      database_url=url, dev_idp=False, secure_cookies=True,
-                     citizen_oidc=citizen)
+                     citizen_oidc=citizen, accessibility_contact="uu@helse.example.no")
     return valid.with_overrides(**changes)
 
 
@@ -34,6 +34,9 @@ def _production(url: str, instance: Path, **changes: object) -> Settings:
         ({"dev_idp": True}, "PORTAL_DEV_IDP"),
         ({"secure_cookies": False}, "PORTAL_SECURE_COOKIES"),
         ({"database_url": ""}, "PORTAL_DATABASE_URL"),
+        ({"accessibility_contact": ""}, "PORTAL_ACCESSIBILITY_CONTACT"),
+        ({"accessibility_contact": "tilgjengelighet@example.org"},
+         "PORTAL_ACCESSIBILITY_CONTACT"),
     ],
 )
 def test_production_refuses_to_start_with_an_unsafe_setting(database_url, tmp_path, changes,

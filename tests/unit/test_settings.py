@@ -17,12 +17,14 @@ PRODUCTION = {
     "PORTAL_CITIZEN_OIDC_ISSUER": "https://idporten.example",
     "PORTAL_CITIZEN_OIDC_CLIENT_ID": "portal",
     "PORTAL_CITIZEN_OIDC_CLIENT_SECRET": "client-secret",
+    "PORTAL_ACCESSIBILITY_CONTACT": "uu@helse.example.no",
 }
 PRODUCTION_CHECKED = (
     "PORTAL_SECRET_KEY",
     "PORTAL_DEV_IDP",
     "PORTAL_SECURE_COOKIES",
     "PORTAL_DATABASE_URL",
+    "PORTAL_ACCESSIBILITY_CONTACT",
 )
 
 
@@ -43,6 +45,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.questionnaire_opens_days_before == 21
     assert settings.high_strain_threshold == 4
     assert settings.worklist_days == 14
+    assert settings.accessibility_contact == "tilgjengelighet@example.org"
     assert settings.echo_sql is False
 
 
@@ -82,6 +85,8 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
          "https://fhir.example.no"),
         ("PORTAL_ECHO_SQL", "true", "echo_sql", True),
         ("PORTAL_ECHO_SQL", "off", "echo_sql", False),
+        ("PORTAL_ACCESSIBILITY_CONTACT", " uu@bergen.kommune.no ", "accessibility_contact",
+         "uu@bergen.kommune.no"),
     ],
 )
 def test_each_variable_is_parsed(name: str, raw: str, attribute: str, expected: object) -> None:
@@ -116,6 +121,10 @@ def test_each_variable_is_parsed(name: str, raw: str, attribute: str, expected: 
         ("PORTAL_WORKLIST_DAYS", "-1"),
         ("PORTAL_WORKLIST_DAYS", "367"),
         ("PORTAL_WORKLIST_DAYS", "two weeks"),
+        ("PORTAL_ACCESSIBILITY_CONTACT", ""),
+        ("PORTAL_ACCESSIBILITY_CONTACT", "tilgjengelighet"),
+        ("PORTAL_ACCESSIBILITY_CONTACT", "UU <uu@helse.example.no>"),
+        ("PORTAL_ACCESSIBILITY_CONTACT", "uu@helse.example.no?subject=x"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, raw: str) -> None:
@@ -188,6 +197,10 @@ def test_production_accepts_a_32_character_secret() -> None:
                      id="insecure-cookies"),
         pytest.param({"PORTAL_DATABASE_URL": None}, "PORTAL_DATABASE_URL", id="no-database"),
         pytest.param({"PORTAL_DATABASE_URL": "  "}, "PORTAL_DATABASE_URL", id="blank-database"),
+        pytest.param({"PORTAL_ACCESSIBILITY_CONTACT": None}, "PORTAL_ACCESSIBILITY_CONTACT",
+                     id="no-accessibility-contact"),
+        pytest.param({"PORTAL_ACCESSIBILITY_CONTACT": " "}, "PORTAL_ACCESSIBILITY_CONTACT",
+                     id="blank-accessibility-contact"),
     ],
 )
 def test_production_refuses_unsafe_setting(changes: dict[str, str | None], named: str) -> None:
