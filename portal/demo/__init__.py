@@ -271,7 +271,7 @@ def _relative_answers(session: Session, now: datetime) -> None:
         link=link, touchpoint=touchpoint, questionnaire_id=definition.id,
         questionnaire_version=definition.version, answers=dict(LIV_ANSWERS), revision=8,
         submitted_revision=8, submitted_answers=dict(LIV_ANSWERS), submitted_at=sent,
-        updated_at=sent))
+        submitted_locale="nb", updated_at=sent))
     session.flush()
 
 

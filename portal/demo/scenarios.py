@@ -219,7 +219,7 @@ def answered(session: Session, touchpoint: Touchpoint, definition: definitions.D
         response.submitted_revision = response.revision
         response.current_page = len(definition.pages)
         session.add(Submission(response=response, number=1, revision=response.revision,
-                               submitted_at=submitted,
+                               submitted_at=submitted, locale="nb",
                                answers={a.question_id: a.value for a in response.answers}))
     session.flush()
     return response

@@ -10,6 +10,7 @@ from portal import access, csrf
 from portal.auth.session import PATIENT
 from portal.clinician.record_operations import agreed_actions
 from portal.db import db_session
+from portal.i18n import current_locale
 from portal.patient import drafts
 from portal.patient.flow import (
     QUESTIONNAIRE_ID,
@@ -133,7 +134,7 @@ def submit(touchpoint_id: int) -> WerkzeugResponse:
             return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
         flash(_("Your answers were changed in another window. Check them and send again."))
         return redirect(url_for(".review", touchpoint_id=touchpoint_id), code=303)
-    operations.submit(db_session(), response, now())
+    operations.submit(db_session(), response, now(), current_locale())
     return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
 
 

@@ -100,5 +100,8 @@ class Submission(Base):
     revision: Mapped[int]
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    #: The language the patient read the questionnaire in when they sent it (None before
+    #: migration 0008): the summary says so, and shows their own words as they wrote them.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     response: Mapped[Response] = relationship(back_populates="submissions")

@@ -83,9 +83,11 @@ def move_to(response: Response, page_number: int) -> None:
     response.current_page = page_number
 
 
-def submit(session: Session, response: Response, now: datetime) -> Submission | None:
-    """Freeze the current answers as a new submission; nothing new when nothing changed
-    (a double-clicked submit or a resent form), so a submission is never duplicated."""
+def submit(session: Session, response: Response, now: datetime,
+           locale: str | None = None) -> Submission | None:
+    """Freeze the current answers as a new submission, noting the language they were sent in;
+    nothing new when nothing changed (a double-clicked submit or a resent form), so a submission
+    is never duplicated."""
     if response.submitted_revision == response.revision:
         return None
     submission = Submission(
@@ -94,6 +96,7 @@ def submit(session: Session, response: Response, now: datetime) -> Submission | 
         revision=response.revision,
         submitted_at=now,
         answers=response.answer_values(),
+        locale=locale,
     )
     session.add(submission)
     response.submitted_revision = response.revision

@@ -134,7 +134,8 @@ def save_page(session: Session, context: RelativeContext, page: Page,
     return changed
 
 
-def submit(session: Session, context: RelativeContext, now: datetime) -> bool:
+def submit(session: Session, context: RelativeContext, now: datetime,
+           locale: str | None = None) -> bool:
     """Send the working copy: it becomes what the clinician sees. Nothing happens when nothing
     changed since the last sending (a double click) or nothing is answered."""
     response = context.response
@@ -145,5 +146,6 @@ def submit(session: Session, context: RelativeContext, now: datetime) -> bool:
     response.submitted_answers = dict(response.answers)
     response.submitted_revision = response.revision
     response.submitted_at = now
+    response.submitted_locale = locale
     session.flush()
     return True

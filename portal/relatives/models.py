@@ -124,6 +124,8 @@ class RelativeResponse(Base):
     submitted_revision: Mapped[int | None]
     submitted_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The language the relative answered in when they sent it (see ``Submission.locale``).
+    submitted_locale: Mapped[str | None] = mapped_column(String(5))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     link: Mapped[RelativeLink] = relationship()

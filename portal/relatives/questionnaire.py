@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import access, audit, csrf
 from portal.auth.session import RELATIVE
 from portal.db import db_session
+from portal.i18n import current_locale
 from portal.patient import drafts
 from portal.patient.flow import now
 from portal.questionnaire.forms import cleaned_values, page_form
@@ -98,6 +99,6 @@ def questionnaire_submit(patient_id: int) -> WerkzeugResponse:
         if response.submitted_revision != response.revision:
             flash(_("Your answers were changed in another window. Check them and send again."))
         return redirect(review, code=303)
-    if answers.submit(db_session(), context, now()):
+    if answers.submit(db_session(), context, now(), current_locale()):
         flash(_("Your answers have been sent. Thank you."))
     return redirect(review, code=303)

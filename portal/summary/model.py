@@ -120,6 +120,8 @@ class RelativeAnswers:
     relation: str
     national_id: str
     submitted_at: datetime
+    #: The language they answered in (None for answers sent before it was recorded).
+    answered_in: str | None
     #: The revision of the working copy that was sent (names this version of the answers).
     revision: int
     definition: Definition
@@ -451,6 +453,7 @@ def _relatives(session: Any, touchpoint: Touchpoint,
             link_id=row.link_id, name=relative.full_name, relation=row.link.relation,
             national_id=relative.national_id,
             submitted_at=row.submitted_at or row.updated_at,  # not None: the query says so
+            answered_in=row.submitted_locale,
             revision=row.submitted_revision or 0, definition=definition, answers=answers,
             items=relative_items(definition, answers), strain=strain,
             high_strain=strain is not None and strain >= strain_threshold,

@@ -17,7 +17,8 @@ from portal import audit
 from portal.db import session_factory
 from portal.summary import pdf as summary_pdf
 from portal.summary.models import RenderedPdf
-from tests.integration.journey import fresh, open_patient, touchpoint_id
+from tests.helpers import PortalClient
+from tests.integration.journey import answer, fresh, open_patient, submit, touchpoint_id
 from tests.integration.test_summary import (
     PRIVATE_NOTE,
     TP1_NOTE,
@@ -202,3 +203,32 @@ def test_two_first_renders_racing_store_one_pdf_without_an_error(app, db):
         session.rollback()
         session.close()
     assert person.id
+
+
+@pytest.mark.parametrize(("reader", "expected"), [
+    ("nb", "Svarte på polsk."), ("en", "Answered in Polish."), ("ar", "البولندية")])
+def test_the_summary_is_in_the_readers_language_and_names_the_patients(
+        app, db, tmp_path, reader, expected):
+    """The patient answered in Polish; the nurse reads in her own language, the patient's words
+    as written, with a note of the language they were written in (page and PDF)."""
+    person, tp = open_patient(db)
+    patient = PortalClient(app)
+    patient.sign_in(person.national_id)
+    patient.raw.get("/language/pl")
+    words = "Chcę być w domu z wnukami."
+    answer(patient, tp, "what_matters", {"what_matters": words})
+    submit(patient, tp)
+    nurse, _m = staff_client(app, db, person.pathways[0].municipality)
+    nurse.raw.get(f"/language/{reader}")
+
+    page = nurse.get(f"/staff/touchpoints/{tp}/summary")
+    assert page.soup.html["lang"] == reader
+    assert expected in page.text(".summary-language")
+    quote = page.one("#summary-what-matters blockquote")
+    assert (quote.get_text(strip=True), quote["lang"], quote["dir"]) == (words, "pl", "ltr")
+
+    path = download(nurse, f"/staff/touchpoints/{tp}/summary.pdf", tmp_path)
+    text = " ".join(" ".join(pdf_text(path)).split())
+    assert words in text
+    assert expected in text
+    assert document_language(path, tmp_path) == reader
