@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app, settings.resolved_database_url, settings.echo_sql)
     i18n.init_app(app, settings.default_locale, settings.display_timezone)
+    csrf.exempt(i18n.keep_and_switch)  # checks its own token (portal/i18n.py)
     limits.init_app(app, settings)  # before CSRF and sign-in: refusing is the cheapest check
     csrf.init_app(app)
     security.init_app(app)

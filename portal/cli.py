@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
+from portal.settings import SUPPORTED_LOCALES
 from portal.settings import current as current_settings
 
 
@@ -96,9 +97,11 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, patients: in
 # --- translations ------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Each domain's catalogs: every supported language except the domain's source language.
 DOMAINS = {
-    "messages": ("translations/babel.cfg", ("nb", "nn")),
-    "questionnaire": ("translations/babel-questionnaire.cfg", ("nn", "en")),
+    "messages": ("translations/babel.cfg", tuple(c for c in SUPPORTED_LOCALES if c != "en")),
+    "questionnaire": ("translations/babel-questionnaire.cfg",
+                      tuple(c for c in SUPPORTED_LOCALES if c != "nb")),
 }
 
 

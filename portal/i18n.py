@@ -1,15 +1,25 @@
 """Languages: choosing the locale, the questionnaire's own translation domain, the switcher.
 
-The portal's own messages have English message ids (domain ``messages``, catalogs for nb and nn;
-English needs none). Questionnaire definitions are written in bokmål (domain ``questionnaire``,
-catalogs for nn and en). Completeness of every catalog is checked by the tests.
+The portal's own messages have English message ids (domain ``messages``: a catalog for every
+language but English). Questionnaire definitions are written in bokmål (domain ``questionnaire``:
+a catalog for every language but bokmål). Completeness of every catalog is checked by the tests.
+
+The language switcher is a plain link on most pages. On a page whose form holds typed answers
+(a questionnaire step), it is a set of buttons that post that form to ``keep_and_switch``: what
+was typed is kept as a draft of the page (``patient/drafts.py``) and filled in again, in the new
+language, so switching never loses it.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, request, session, url_for
+from urllib.parse import urlsplit
+
+from babel import Locale
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
+from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms.validators import ValidationError
 
 from portal import access
 from portal.resources import resource_dir
@@ -17,7 +27,19 @@ from portal.settings import SUPPORTED_LOCALES
 from portal.settings import current as current_settings
 
 #: Names of the languages, each in its own language (shown in the switcher).
-LANGUAGE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
+LANGUAGE_NAMES = {
+    "nb": "Norsk bokmål",
+    "nn": "Norsk nynorsk",
+    "en": "English",
+    "se": "Davvisámegiella",
+    "pl": "Polski",
+    "uk": "Українська",
+    "ar": "العربية",
+}
+
+#: Languages whose translation a native speaker has checked. None has been yet: every catalog
+#: says so in its header, the README lists them, and the footer tells the reader.
+REVIEWED_LOCALES: frozenset[str] = frozenset()
 
 #: The source language of each translation domain: that language needs no catalog.
 SOURCE_LOCALE = {"messages": "en", "questionnaire": "nb"}
@@ -51,16 +73,83 @@ def current_locale() -> str:
     return str(get_locale() or "nb")
 
 
+def translation_unreviewed(locale: str | None = None) -> bool:
+    """Whether the page is in a translation no native speaker has checked yet (the footer
+    says so). Bokmål is the portal's own language, not a translation."""
+    code = locale or current_locale()
+    return code != "nb" and code not in REVIEWED_LOCALES
+
+
+def text_direction(locale: str | None = None) -> str:
+    """``rtl`` for a right-to-left language (Arabic), else ``ltr``: from Babel's locale data."""
+    order = Locale.parse(locale or current_locale()).character_order
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def language_name(code: str | None, in_locale: str | None = None) -> str:
+    """A language's name in the reader's language ("polsk" for a bokmål reader)."""
+    if not code:
+        return ""
+    name = Locale.parse(code).get_display_name(in_locale or current_locale()) or code
+    return name
+
+
+def login_locales(locale: str) -> str:
+    """``ui_locales`` for the login provider: the chosen language, then English and bokmål
+    (ID-porten and HelseID speak only some of ours and take the first they know)."""
+    return " ".join(dict.fromkeys((locale, "en", "nb")))
+
+
 @bp.get("/language/<code>")
 @access.public
 def switch(code: str) -> WerkzeugResponse:
     """Switch language with a plain link (no script), and return to the same page."""
-    from portal.auth.session import safe_next
+    _choose(code)
+    return redirect(_next_page(), code=303)
 
+
+@bp.post("/language/<code>")
+@access.public
+def keep_and_switch(code: str) -> WerkzeugResponse:
+    """Switch language from a page with a form in progress: the switcher's buttons post that
+    form here. What was typed is kept as the page's draft for the signed-in patient or relative
+    (also when their session has just expired, as the steps themselves do), never saved as
+    answers; the page fills it in again in the new language.
+
+    Exempt from the app-wide CSRF check (``create_app``): it checks the token itself, and a
+    post with a forged token can only switch the language."""
+    from portal.auth.session import current_principal
+    from portal.patient import drafts
+
+    _choose(code)
+    target = _next_page()
+    sender = current_principal() if _csrf_valid() else None
+    if sender is None:
+        sender = g.get("expired_sender")  # its token was checked against the ended session
+    path = urlsplit(target).path
+    if sender is not None and sender.kind in drafts.OWNERS and len(path) <= drafts.MAX_PATH:
+        drafts.keep(sender.kind, sender.subject_id, path, request.form)
+    return redirect(target, code=303)
+
+
+def _csrf_valid() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _choose(code: str) -> None:
     if code in SUPPORTED_LOCALES:
         session["locale"] = code
         _remember_for_principal(code)
-    return redirect(safe_next(request.args.get("next")) or url_for("public.index"), code=303)
+
+
+def _next_page() -> str:
+    from portal.auth.session import safe_next
+
+    return safe_next(request.args.get("next")) or url_for("public.index")
 
 
 def _remember_for_principal(code: str) -> None:
@@ -85,5 +174,7 @@ def init_app(app: Flask, default_locale: str, timezone: str) -> None:
 
     # Globals, not a context processor: imported macros (components/) see globals only.
     app.jinja_env.globals.update(
-        q_=q_, current_locale=current_locale, LANGUAGE_NAMES=LANGUAGE_NAMES
+        q_=q_, current_locale=current_locale, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        text_direction=text_direction, language_name=language_name,
+        translation_unreviewed=translation_unreviewed,
     )

@@ -17,7 +17,8 @@ from typing import Literal
 #: The secret used when none is configured. Only acceptable in development.
 DEVELOPMENT_SECRET = "development-secret-not-for-production"  # noqa: S105 (a known dev default)
 
-SUPPORTED_LOCALES = ("nb", "nn", "en")
+#: Bokmål (the default), nynorsk, English, Northern Sami, Polish, Ukrainian and Arabic.
+SUPPORTED_LOCALES = ("nb", "nn", "en", "se", "pl", "uk", "ar")
 
 #: Where the accessibility statement asks people to report a problem, in development only:
 #: production refuses it (an example.org address reaches nobody).

@@ -31,6 +31,26 @@ def phone(number: str | None) -> str:
     return str(phonenumbers.format_number(parsed, style))
 
 
+#: Unicode's left-to-right isolate: keeps "55 97 00 00" in order inside right-to-left text,
+#: where the bidirectional algorithm would otherwise show its groups backwards (00 00 97 55).
+LTR_ISOLATE = ("\u2066", "\u2069")
+
+
+def ltr(text: str) -> str:
+    """``text`` isolated as left to right when the page is right to left (Arabic), else as is."""
+    from portal.i18n import text_direction
+
+    if not text or text_direction() != "rtl":
+        return text
+    return f"{LTR_ISOLATE[0]}{text}{LTR_ISOLATE[1]}"
+
+
+def shown_phone(number: str | None) -> str:
+    """The ``phone`` filter: a phone number to read, in order in any writing direction. (Form
+    fields take ``phone``: what a person edits carries no invisible characters.)"""
+    return ltr(phone(number))
+
+
 def when(moment: datetime | None) -> str:
     """Date and time in the display time zone (Europe/Oslo) and the current language."""
     if moment is None:
@@ -59,7 +79,7 @@ def input_type(wanted: str, value: object) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(phone=phone, when=when)
+    app.jinja_env.filters.update(phone=shown_phone, when=when)
     app.jinja_env.globals.update(input_type=input_type)
     app.jinja_env.globals.update(
         display_answer=display_answer, option_pairs=option_pairs, conditional_css=conditional_css,

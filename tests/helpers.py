@@ -14,6 +14,8 @@ from flask.testing import FlaskClient
 from requests.structures import CaseInsensitiveDict
 from werkzeug.test import TestResponse
 
+from portal.settings import SUPPORTED_LOCALES
+
 
 def path_of(url: str) -> str:
     parts = urlsplit(url)
@@ -101,7 +103,8 @@ def check_page(response: TestResponse) -> Page:
     assert page.title, "page has no <title>"
     html = page.soup.find("html")
     assert html is not None
-    assert html.get("lang") in ("nb", "nn", "en")
+    assert html.get("lang") in SUPPORTED_LOCALES
+    assert html.get("dir") == ("rtl" if html.get("lang") == "ar" else "ltr")
     ids = Counter(tag["id"] for tag in page.soup.select("[id]"))
     duplicates = [i for i, n in ids.items() if n > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"

@@ -40,7 +40,7 @@ from portal import access
 from portal.db import db_session
 from portal.demo import PERSONAS, RELATIVES, STAFF
 from portal.pathway import identity
-from portal.settings import OIDC_DEFAULTS, OidcSettings
+from portal.settings import OIDC_DEFAULTS, SUPPORTED_LOCALES, OidcSettings
 from portal.staff.models import StaffMember
 
 bp = Blueprint("dev_idp", __name__, url_prefix="/dev-idp")
@@ -318,7 +318,7 @@ def discovery() -> ResponseReturnValue:
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
         "acr_values_supported": [ACR_SUBSTANTIAL, ACR_HIGH],
-        "ui_locales_supported": ["nb", "nn", "en", "se"],
+        "ui_locales_supported": list(SUPPORTED_LOCALES),
         "scopes_supported": sorted(set(client_settings("staff").scopes.split()) | {"profile"}),
         "authorization_response_iss_parameter_supported": False,
     })

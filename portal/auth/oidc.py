@@ -29,6 +29,7 @@ from joserfc.jwk import ECKey, KeySet
 from joserfc.jws import JWSRegistry
 
 from portal.auth import dpop
+from portal.i18n import login_locales
 from portal.settings import OidcSettings
 from portal.settings import current as current_settings
 
@@ -167,7 +168,7 @@ def begin(profile: str, next_url: str | None, locale: str) -> str:
     client = _oauth(oidc, meta, profile)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
-    extra: dict[str, str] = {"nonce": nonce, "ui_locales": locale}
+    extra: dict[str, str] = {"nonce": nonce, "ui_locales": login_locales(locale)}
     if oidc.acr_values:
         extra["acr_values"] = oidc.acr_values[0]
     url: str

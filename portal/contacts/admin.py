@@ -23,7 +23,7 @@ from portal.contacts import forms, operations
 from portal.contacts.models import ContactPoint, Organisation, OrganisationKind
 from portal.contacts.reference import Municipality, fold, search
 from portal.db import db_session, utcnow
-from portal.templating import phone
+from portal.templating import shown_phone
 
 bp = Blueprint("contacts_admin", __name__, url_prefix="/staff/organisation")
 
@@ -176,7 +176,7 @@ def shown_value(difference: operations.Difference, value: Any) -> str:
     if name == "role":
         return forms.role_label(str(value))
     if name in ("phone", "sms"):
-        return phone(str(value))
+        return shown_phone(str(value))
     if name == "languages":
         return ", ".join(forms.language_label(code) for code in str(value).split(",") if code)
     return str(value)

@@ -5,6 +5,7 @@ When a POST arrives with a session that has just expired, its CSRF token is chec
 session before it is cleared (``auth.session.load_principal``). If it is genuine, the posted page
 is kept as an ``ExpiredDraft`` for that person; after signing in again, the same page shows it
 filled in, with a note to press Save, until it is saved. Drafts older than a day are ignored.
+Switching language on a step keeps the typed page the same way (``i18n.keep_and_switch``).
 ``kind`` is the principal's kind: ``"patient"`` or ``"relative"``.
 """
 
@@ -19,6 +20,8 @@ from portal.db import db_session, utcnow
 from portal.patient.models import ExpiredDraft
 
 KEEP_FOR = timedelta(days=1)
+#: The longest page path a draft can be kept for (the column's length).
+MAX_PATH = 200
 #: The principal kinds whose pages keep drafts, and the column naming the owner.
 OWNERS = {"patient": "patient_id", "relative": "relative_id"}
 

@@ -20,7 +20,7 @@ from portal import create_app
 from portal.db import session_factory
 from portal.settings import Settings
 from tests import factories
-from tests.browser.support import CHROMIUM, NO_CHROMIUM, PHONE
+from tests.browser.support import CHROMIUM, NO_CHROMIUM, PHONE, PHONE_SIZES
 from tests.conftest import TEST_SECRET, _empty_all_tables
 
 
@@ -49,9 +49,18 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any], live_server: str) -> dict[str, Any]:
-    return {**browser_context_args, **PHONE, "base_url": live_server}
+@pytest.fixture
+def phone_width(request: pytest.FixtureRequest) -> int:
+    """The phone's width in CSS px: 390 unless a test runs at both sizes (``both_phone_sizes``)."""
+    width: int = getattr(request, "param", 390)
+    return width
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any], live_server: str,
+                         phone_width: int) -> dict[str, Any]:
+    return {**browser_context_args, **PHONE, "viewport": PHONE_SIZES[phone_width],
+            "base_url": live_server}
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 from playwright.sync_api import Response as PlaywrightResponse
@@ -27,6 +28,12 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
     "locale": "nb-NO",
 }
+#: The sizes the journeys run at: that phone, and the narrowest screen WCAG 1.4.10 asks content
+#: to reflow into (320 CSS px, also what 1280 px at 400 % zoom gives).
+PHONE_SIZES = {390: {"width": 390, "height": 844}, 320: {"width": 320, "height": 568}}
+#: Run a journey at both sizes: ``@both_phone_sizes`` on a test using ``page`` or ``context``.
+both_phone_sizes = pytest.mark.parametrize("phone_width", sorted(PHONE_SIZES, reverse=True),
+                                           indirect=True, ids=lambda w: f"{w}px")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 TOTAL_STEPS = 22
@@ -83,7 +90,12 @@ def check_axe(page: Page, where: str) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
+    """A full-page picture in tests/artifacts/screenshots/ (a CI artefact): ``name``.png at
+    390 px, ``name``-320.png at 320 px."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = (page.viewport_size or {}).get("width", 390)
+    if width != 390:
+        name = f"{name}-{width}"
     progress = page.locator("main .progress__text")
     if progress.count():
         progress.tap()  # a tap on plain text clears the last tap's highlight from the picture
@@ -210,5 +222,12 @@ def check_page(page: Page, where: str, shot: str | None = None) -> None:
     expect(page.locator("main h1")).to_be_visible()
     check_axe(page, where)
     check_touch_targets(page, where)
+    check_no_horizontal_scroll(page, where)
     if shot:
         screenshot(page, shot)
+
+
+def check_no_horizontal_scroll(page: Page, where: str) -> None:
+    """Nothing wider than the screen (WCAG 1.4.10 reflow): no sideways scrolling at any size."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{where} is {widths[0]} px wide on a {widths[1]} px screen"

@@ -3,6 +3,7 @@ and the language switcher (with axe in each language)."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.browser.support import (
     check_touch_targets,
     group,
     press,
+    screenshot,
     sign_in,
     start_questionnaire,
     step_url,
@@ -144,22 +146,81 @@ def test_keyboard_skip_link_choices_and_focus_style(page: Page, make_patient: An
     _reach_every_choice(page, "the 0–10 scale step")
 
 
-def test_language_switch_keeps_the_step_and_sets_lang(page: Page, make_patient: Any) -> None:
+def _choose_language(page: Page, name: str) -> None:
+    """Open the header's language menu (a <details>, no script needed) and choose."""
+    menu = page.locator("header nav.language details")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    menu.locator(".language__choice", has_text=name).click()
+
+
+def test_language_switch_keeps_the_step_what_was_typed_and_sets_lang(
+        page: Page, make_patient: Any) -> None:
     base = started(page, make_patient)
     page.goto(f"{base}/steps/5")
     html, heading = page.locator("html"), page.locator("main h1")
     expect(html).to_have_attribute("lang", "nb")
     expect(heading).to_have_text("Jobb, skole og utdanning")
     check_axe(page, "a step in bokmål")
+    note = page.locator("main textarea").first
+    note.fill("Jeg skrev dette før jeg byttet språk.")
 
     for name, code, title in (("English", "en", "Work, school and education"),
                               ("Norsk nynorsk", "nn", "Jobb, skule og utdanning"),
                               ("Norsk bokmål", "nb", "Jobb, skole og utdanning")):
-        page.locator("header nav").get_by_role("link", name=name, exact=True).click()
+        _choose_language(page, name)
         expect(html).to_have_attribute("lang", code)
         expect(heading).to_have_text(title)
         assert re.search(r"/steps/5$", page.url), page.url
-        expect(page.locator(f"header nav a[hreflang={code}]")).to_have_attribute(
+        expect(note).to_have_value("Jeg skrev dette før jeg byttet språk.")
+        expect(page.locator(f"header nav .language__choice[lang={code}]")).to_have_attribute(
             "aria-current", "true")
         if code != "nb":
             check_axe(page, f"a step in {name}")
+
+
+def test_arabic_mirrors_the_layout_the_progress_bar_and_the_scale(
+        page: Page, make_patient: Any) -> None:
+    base = started(page, make_patient)
+    page.goto(f"{base}/steps/3")
+    _choose_language(page, "العربية")
+    html = page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    check_axe(page, "the 0–10 scale step in Arabic")
+    check_touch_targets(page, "the 0–10 scale step in Arabic")
+    screenshot(page, "step-scale-arabic")
+
+    # The scale runs from the right: 0 right of 1, 1 right of 2.
+    labels = page.locator("main .scale__label")
+    lefts = [labels.nth(i).bounding_box()["x"] for i in range(3)]  # type: ignore[index]
+    assert lefts[0] > lefts[1] > lefts[2], lefts
+    # The heading's text starts at the right edge, as Arabic text does.
+    text_box = page.locator("main h1").evaluate("""(h1) => {
+      const range = document.createRange();
+      range.selectNodeContents(h1);
+      const text = range.getBoundingClientRect(), box = h1.getBoundingClientRect();
+      return {leftGap: text.left - box.left, rightGap: box.right - text.right};
+    }""")
+    assert text_box["rightGap"] < 2 < text_box["leftGap"], text_box
+
+    # The progress bar fills from the right: sample its two ends in a screenshot.
+    bar = page.locator("main progress")
+    box = bar.bounding_box()
+    assert box is not None
+    shot = bar.screenshot(scale="css", animations="disabled")
+    middle = box["height"] / 2
+    right, left = _pixel(shot, box["width"] - 3, middle), _pixel(shot, 3, middle)
+    assert right != left, "the progress bar looks the same at both ends"
+    assert _darker(right, left), f"the filled end should be on the right: {right} vs {left}"
+
+
+def _pixel(png: bytes, x: float, y: float) -> tuple[int, int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        r, g, b, *_ = image.convert("RGB").getpixel((int(x), int(y)))
+    return (r, g, b)
+
+
+def _darker(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return sum(a) < sum(b)

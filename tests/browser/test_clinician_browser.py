@@ -17,13 +17,24 @@ from sqlalchemy import select
 from portal import demo
 from portal.db import session_factory
 from portal.pathway.models import Patient
-from tests.browser.support import Watch, check_page, sign_in, staff_sign_in, tap_choice
+from tests.browser.support import (
+    Watch,
+    both_phone_sizes,
+    check_page,
+    sign_in,
+    staff_sign_in,
+    tap_choice,
+)
+from tests.conftest import _empty_all_tables
 
 NURSE, COORDINATOR, OLA = "15077910015", "02029010075", "03047145790"
 ACTION = "Time hos sosionom om økonomi og jobb"
 
 
 def _arrange(app: Flask) -> dict[str, int]:
+    # The demo personas from scratch: this journey changes them (reads, records, hands over),
+    # and runs once per phone size.
+    _empty_all_tables(app)
     session = session_factory(app)()
     try:
         demo.load(session)
@@ -37,6 +48,7 @@ def _arrange(app: Flask) -> dict[str, int]:
         session.close()
 
 
+@both_phone_sizes
 def test_the_nurse_the_coordinator_and_the_patient(context: BrowserContext,
                                                    live_app: Flask) -> None:
     ids = _arrange(live_app)

@@ -21,7 +21,7 @@ from portal.contacts.models import (
 from portal.contacts.reference import SHIPPED_CSV, load_municipalities, read_csv
 from portal.db import session_factory
 from tests import factories
-from tests.browser.support import PHONE, Watch, check_page, sign_in
+from tests.browser.support import PHONE, Watch, both_phone_sizes, check_page, sign_in
 
 
 def _arrange(app: Flask) -> str:
@@ -53,6 +53,7 @@ def _arrange(app: Flask) -> str:
         session.close()
 
 
+@both_phone_sizes
 def test_the_lookup_with_search_as_you_type(context: BrowserContext, live_app: Flask) -> None:
     _arrange(live_app)
     watch = Watch()

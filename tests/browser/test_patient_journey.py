@@ -16,6 +16,7 @@ from tests.browser.support import (
     TOTAL_STEPS,
     Watch,
     action,
+    both_phone_sizes,
     check_axe,
     check_touch_targets,
     group,
@@ -76,6 +77,7 @@ def also(first: Any, *more: tuple[str, str]) -> Any:
     return answer
 
 
+@both_phone_sizes
 def test_whole_questionnaire_leave_resume_review_submit(
     browser: Browser, page: Page, browser_context_args: dict[str, Any], make_patient: Any
 ) -> None:

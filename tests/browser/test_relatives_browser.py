@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from portal.db import session_factory
 from tests import factories
-from tests.browser.support import Watch, check_page, sign_in, staff_sign_in
+from tests.browser.support import Watch, both_phone_sizes, check_page, sign_in, staff_sign_in
 from tests.integration.test_guardians import child
 
 
@@ -28,6 +28,7 @@ def _arrange(app: Flask) -> dict[str, str | int]:
         session.close()
 
 
+@both_phone_sizes
 def test_invite_accept_answer_and_share(context: BrowserContext, live_app: Flask) -> None:
     people = _arrange(live_app)
     watch = Watch()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -49,6 +49,7 @@ from tests.integration.journey import (
     open_patient,
     response_of,
     step_url,
+    stored_answers,
     touchpoint_url,
 )
 
@@ -228,8 +229,10 @@ def assert_nothing_injected(page: Page) -> None:
         assert not handlers, (tag.name, handlers)
     for name in ("img", "iframe", "object", "embed", "base", "meta[http-equiv]"):
         assert not page.select(name), name
-    # The summary draws its strain chart as inline SVG; any other <svg> was injected.
-    assert page.select("svg") == page.select("svg.strain-chart[role=img]"), "svg"
+    # The summary draws its strain chart as inline SVG, and the templates' icons are decorative
+    # SVG (components/icons.html); any other <svg> was injected.
+    assert page.select("svg") == page.select("svg.strain-chart[role=img], "
+                                             "svg.icon[aria-hidden=true]"), "svg"
     assert len(page.select("head style")) <= 1
     assert not page.select("body style")
 
@@ -309,6 +312,32 @@ def test_hostile_questionnaire_steps(client: PortalClient, db: Session, patient:
 
     post_step()
     _check_every_page_is_safe(client, tp)
+
+
+def test_hostile_language_switches_from_a_step(client: PortalClient, db: Session,
+                                              patient: int) -> None:
+    """The switcher's buttons post the step's form to /language/<code>: whatever arrives is
+    kept only as an unsaved draft, shown as text, never stored as answers."""
+    tp = patient
+    url = step_url(tp, "work")
+    page = client.get(url)
+    form = form_for(client, page, url, "patient.step")
+    token = page.csrf_token()
+    codes = st.one_of(st.sampled_from(["en", "ar", "nb", "xx", "", "%00", "..%2f"]),
+                      st.text(max_size=8).map(lambda t: quote(t, safe="")))
+    targets = st.one_of(st.just(url), hostile_text)
+
+    @_hypothesis(EXAMPLES["step"])
+    @given(pairs=filled_in(form, token), code=codes, target=targets)
+    def switch(pairs: list[tuple[str, str | bytes]], code: str, target: str) -> None:
+        path = f"/language/{code}?{urlencode({'next': target})}"
+        assert_safe(send(client, path, pairs), pairs)
+        response = client.raw.get(url)
+        assert_safe(response)
+        assert_nothing_injected(check_page(response))
+        assert stored_answers(db, tp) == {}
+
+    switch()
 
 
 def test_hostile_step_posts_from_an_expired_session_keep_nothing_unsafe(
@@ -870,6 +899,7 @@ COVERED = {
     "relative.questionnaire_submit": (test_hostile_relative_submissions,),
     **{endpoint: (test_hostile_patient_relative_forms,) for endpoint in PATIENT_RELATIVE_FORMS},
     "relative.accept_invitation": (test_hostile_accepting_an_invitation,),
+    "i18n.keep_and_switch": (test_hostile_language_switches_from_a_step,),
 }
 
 

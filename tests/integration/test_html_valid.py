@@ -43,6 +43,13 @@ def _pages(client: PortalClient, db) -> dict[str, str]:
     errors = client.post_page(url, journey.fill_step(client, url, {"work_note": "x" * 2001}))
     pages["step-with-errors"] = errors.response.get_data(as_text=True)
     keep("review", journey.touchpoint_url(tp, "review"))
+    # Right to left, and a step whose typed text came back through a language switch.
+    switch = client.get(url).one('header nav.language button[lang="ar"]')["formaction"]
+    client.post(switch, journey.fill_step(client, url, {"work_note": "Jeg er redd."}))
+    keep("step-arabic-kept-draft", url)
+    keep("review-arabic", journey.touchpoint_url(tp, "review"))
+    client.raw.get("/language/nb")
+    journey.answer(client, tp, "work", {})
     journey.submit(client, tp)
     keep("receipt", journey.touchpoint_url(tp, "receipt"))
     keep("home-after", "/patient/")

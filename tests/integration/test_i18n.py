@@ -18,15 +18,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from portal.cli import DOMAINS
-from portal.i18n import LANGUAGE_NAMES
+from portal.i18n import LANGUAGE_NAMES, text_direction
 from tests.helpers import Page, PortalClient
 from tests.integration.journey import (
     answer,
+    checked,
     follow,
     message,
     needs,
     signed_in_patient,
     step_url,
+    stored_answers,
     submit,
     touchpoint_url,
 )
@@ -113,15 +115,29 @@ def _page_url(client: PortalClient, db, kind: str) -> str:
 
 
 def _assert_switcher(page: Page, here: str, current: str) -> None:
-    links = page.select("header nav.language a")
-    assert [a["lang"] for a in links] == list(LOCALES)
-    for link in links:
-        assert link["hreflang"] == link["lang"]
-        target = urlsplit(link["href"])
-        assert target.path == f"/language/{link['lang']}"
+    """Plain links on every page; buttons posting the page's form where it holds answers."""
+    choices = page.select("header nav.language details .language__choice")
+    assert [c["lang"] for c in choices] == list(LOCALES)
+    form_id = page.soup.select_one("main form#answers")
+    for choice in choices:
+        code = choice["lang"]
+        assert choice["dir"] == ("rtl" if code == "ar" else "ltr")
+        assert choice.get_text(strip=True) == LANGUAGE_NAMES[code]
+        if form_id is None:
+            assert choice.name == "a"
+            assert choice["hreflang"] == code
+            target = urlsplit(choice["href"])
+        else:
+            assert choice.name == "button"
+            assert (choice["type"], choice["form"], choice["formmethod"]) == (
+                "submit", "answers", "post")
+            assert choice.has_attr("formnovalidate")
+            target = urlsplit(choice["formaction"])
+        assert target.path == f"/language/{code}"
         assert parse_qs(target.query)["next"][0].rstrip("?") == here
-        assert link.get_text(strip=True) == LANGUAGE_NAMES[link["lang"]]
-    assert [a["lang"] for a in links if a.get("aria-current") == "true"] == [current]
+    assert [c["lang"] for c in choices if c.get("aria-current") == "true"] == [current]
+    summary = page.one("header nav.language details summary")
+    assert LANGUAGE_NAMES[current] in summary.get_text()
 
 
 @pytest.mark.parametrize(
@@ -135,9 +151,9 @@ def test_every_page_has_the_language_switcher(client, db, kind):
 
 @pytest.mark.parametrize("code", ["en", "nn", "nb"])
 def test_switching_language_keeps_you_on_the_same_step(client, db, code):
-    _, tp = signed_in_patient(client, db)
+    signed_in_patient(client, db)
     client.raw.get("/language/en" if code != "en" else "/language/nn")
-    here = step_url(tp, "work")
+    here = "/patient/contacts"
     link = client.get(here).one(f'header nav.language a[lang="{code}"]')["href"]
     switched = client.raw.get(link)
     assert switched.status_code == 303
@@ -145,6 +161,118 @@ def test_switching_language_keeps_you_on_the_same_step(client, db, code):
     page = follow(client, switched)
     assert page.soup.html["lang"] == code
     _assert_switcher(page, here, code)
+
+
+def _switch_from_step(client: PortalClient, url: str, code: str,
+                      values: dict[str, str]) -> Page:
+    """Press a language button on a step with ``values`` typed: the browser posts the form."""
+    page = client.get(url)
+    button = page.one(f'header nav.language button[lang="{code}"]')
+    switched = client.post(button["formaction"], {**page.form_data("main form#answers"), **values})
+    assert switched.location.rstrip("?") == url
+    return follow(client, switched)
+
+
+def test_switching_language_on_a_step_keeps_what_was_typed_without_saving_it(client, db, app):
+    _, tp = signed_in_patient(client, db)
+    url = step_url(tp, "work")
+    typed = {"work_concern": "quite_a_bit", "work_note": "Jeg er redd for å miste jobben."}
+
+    page = _switch_from_step(client, url, "pl", typed)
+
+    assert page.soup.html["lang"] == "pl"
+    assert checked(page, "work_concern") == ["quite_a_bit"]
+    assert page.one("textarea#work_note").get_text() == typed["work_note"]
+    assert page.text('.notice[role="status"]') == message(
+        app, "What you wrote on this page is filled in again below, but it is not saved yet: "
+        "check it and press the button to save it.", "pl")
+    assert stored_answers(db, tp) == {}  # switching never saves answers on its own
+
+    client.post(url, {**page.form_data("main form#answers"), "action": "next"})
+    assert stored_answers(db, tp)["work_note"] == typed["work_note"]
+    assert not client.get(url).select('.notice[role="status"]')
+
+
+def test_switching_language_on_a_relatives_step_keeps_what_was_typed(app, db):
+    from tests.integration.test_relative_questionnaire import family, step
+
+    f = family(app, db)
+    url = step(f.patient.id, "relative_how_you_are")
+    page = _switch_from_step(f.client, url, "ar", {"how_you_are": "Sliten, men det går."})
+    assert (page.soup.html["lang"], page.soup.html["dir"]) == ("ar", "rtl")
+    assert page.one("textarea#how_you_are").get_text() == "Sliten, men det går."
+
+
+def test_a_language_switch_with_a_forged_token_keeps_nothing(client, db):
+    _, tp = signed_in_patient(client, db)
+    url = step_url(tp, "work")
+    response = client.post(f"/language/en?next={url}",
+                           {"csrf_token": "forged", "work_note": "Injected"})
+    page = follow(client, response)
+    assert page.soup.html["lang"] == "en"  # only the language changes
+    assert page.one("textarea#work_note").get_text() == ""
+    assert not page.select('.notice[role="status"]')
+
+
+def test_a_language_switch_after_the_session_expired_keeps_the_text_for_after_sign_in(
+        client, db, monkeypatch, settings):
+    from portal.auth import session as auth_session
+
+    person, tp = signed_in_patient(client, db)
+    url = step_url(tp, "work")
+    page = client.get(url)
+    later = auth_session.time.time() + settings.citizen_idle_minutes * 60 + 5
+    monkeypatch.setattr(auth_session.time, "time", lambda: later)
+    button = page.one('header nav.language button[lang="uk"]')
+    response = client.post(button["formaction"], {**page.form_data("main form#answers"),
+                                                  "work_note": "Я втомилася."})
+    # Signed again at the same (patched) time: the cookie's signature is dated then.
+    client.sign_in(person.national_id)
+    restored = client.get(url)
+    assert restored.soup.html["lang"] == "uk"
+    assert restored.one("textarea#work_note").get_text() == "Я втомилася."
+    assert response.location.rstrip("?") == url
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_page_says_its_language_and_direction(client, locale):
+    client.raw.get(f"/language/{locale}")
+    page = client.get("/")
+    assert page.soup.html["lang"] == locale
+    assert page.soup.html["dir"] == ("rtl" if locale == "ar" else "ltr")
+    unreviewed = page.select("footer .footer__translation")
+    assert bool(unreviewed) == (locale != "nb")
+
+
+def test_the_login_provider_is_asked_for_the_chosen_language_then_english(client):
+    client.raw.get("/language/pl")
+    start = client.raw.get("/sign-in/citizen/start")
+    assert parse_qs(urlsplit(start.location).query)["ui_locales"] == ["pl en nb"]
+
+
+@pytest.mark.parametrize(("locale", "month"), [("nb", "desember"), ("en", "December"),
+                                                ("pl", "grudnia"), ("uk", "грудня"),
+                                                ("se", "juovlamánnu"), ("ar", "ديسمبر")])
+def test_dates_are_written_the_way_the_language_writes_them(client, monkeypatch, locale, month):
+    from datetime import date
+
+    monkeypatch.setattr("portal.public.about.STATEMENT_UPDATED", date(2026, 12, 3))
+    client.raw.get(f"/language/{locale}")
+    updated = client.get("/accessibility").one("time#statement-updated")
+    assert month in updated.get_text()
+
+
+def test_every_translation_says_it_has_not_been_reviewed(client):
+    from portal.i18n import REVIEWED_LOCALES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for domain, locale in CATALOGS:
+        header = (TRANSLATIONS / locale / "LC_MESSAGES" / f"{domain}.po").read_text(
+            encoding="utf-8").split('msgid ""', 1)[0]
+        reviewed = locale in REVIEWED_LOCALES
+        assert ("Not yet reviewed by a native speaker" in header) != reviewed, (domain, locale)
+    for locale in set(LOCALES) - REVIEWED_LOCALES - {"nb"}:
+        assert f"`{locale}`" in readme.split("## Languages", 1)[1].split("\n## ", 1)[0], locale
 
 
 # --- the questionnaire in each language --------------------------------------------------------
@@ -238,3 +366,41 @@ def test_the_message_templates_are_deterministic_and_current(domain, tmp_path):
     )
     assert output.read_bytes() == (TRANSLATIONS / f"{domain}.pot").read_bytes(), (
         "run portal i18n extract")
+
+
+#: Digits in groups ("55 97 50 00"), matched whole: not a tail or head of a longer number.
+SPACED_NUMBER = re.compile(r"(?<![\d\u2066])(?<!\d )\+?\d+(?: \d+)+(?![\d\u2069])(?! \d)")
+
+
+@pytest.mark.parametrize(("domain", "locale"), [
+    (domain, locale) for domain, locale in CATALOGS if text_direction(locale) == "rtl"])
+def test_numbers_with_spaces_keep_their_order_in_right_to_left_text(domain, locale):
+    """"116 117" inside Arabic text shows as "117 116" unless isolated as left to right."""
+    loose = [str(entry.id) for entry in _catalog(locale, domain) if entry.id
+             for text in _strings(entry.string) if SPACED_NUMBER.search(text)]
+    assert loose == []
+
+
+def test_phone_numbers_keep_their_order_on_right_to_left_pages(client, db):
+    signed_in_patient(client, db)
+    client.raw.get("/language/ar")
+    page = client.get("/patient/contacts")
+    links = page.select("main a[href^='tel:']")
+    assert links
+    for link in links:
+        digits = link.select_one("[dir=ltr]")
+        text = (digits or link).get_text(strip=True)
+        # Isolated by the element (dir="ltr") or by the phone filter's characters.
+        assert digits is not None or SPACED_NUMBER.search(text) is None, text
+
+
+def test_the_phone_filter_isolates_numbers_only_on_right_to_left_pages(app):
+    from flask_babel import force_locale
+
+    from portal.templating import shown_phone
+
+    with app.test_request_context():
+        with force_locale("ar"):
+            assert shown_phone("+4755975000") == "\u206655 97 50 00\u2069"
+        with force_locale("nb"):
+            assert shown_phone("+4755975000") == "55 97 50 00"
