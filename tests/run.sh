@@ -38,6 +38,18 @@ if [ ! -f tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
   fi
 fi
 
+# pa11y and Lighthouse for tests/browser/test_pa11y.py and test_lighthouse.py. They drive the
+# system's Chromium: Puppeteer must not download a browser of its own.
+if [ ! -f tests/.tools/node_modules/pa11y/package.json ] \
+   || [ ! -f tests/.tools/node_modules/lighthouse/cli/index.js ]; then
+  if command -v npm >/dev/null; then
+    PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix tests/.tools --no-audit --no-fund --silent \
+      pa11y@9.1.1 lighthouse@12.8.2 >/dev/null
+  else
+    echo "npm is not installed: the pa11y and Lighthouse tests will be skipped."
+  fi
+fi
+
 # The OpenID Connect provider for the login tests (npm oidc-provider, pinned by its lock file).
 if [ tests/oidc_provider/package-lock.json -nt tests/oidc_provider/node_modules/.package-lock.json ] \
    && command -v npm >/dev/null; then
