@@ -182,7 +182,26 @@ class ValidIdentityNumber:
                 "D-nummer. Check the digits.")) from None
 
 
-class EnrolForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class ContactDetails:
+    """What a validated form's ``mobile`` and ``email`` fields hold, as stored: a mobile number
+    in E.164 and a normalised e-mail address, or None when left empty. For forms that declare
+    both fields (enrolling a patient, inviting a relative)."""
+
+    mobile: Field
+    email: Field
+
+    @property
+    def mobile_value(self) -> str | None:
+        return normalised_mobile(self.mobile.data) if self.mobile.data else None
+
+    @property
+    def email_value(self) -> str | None:
+        if not self.email.data:
+            return None
+        return str(validate_email(self.email.data, check_deliverability=False).normalized)
+
+
+class EnrolForm(ContactDetails, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     national_id = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the patient's identity number.")), MaxLength(20),
         ValidIdentityNumber()])
@@ -253,16 +272,6 @@ class EnrolForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hin
     @property
     def national_id_value(self) -> str:
         return identity.normalise(self.national_id.data)
-
-    @property
-    def mobile_value(self) -> str | None:
-        return normalised_mobile(self.mobile.data) if self.mobile.data else None
-
-    @property
-    def email_value(self) -> str | None:
-        if not self.email.data:
-            return None
-        return str(validate_email(self.email.data, check_deliverability=False).normalized)
 
 
 # --- appointments and declines -------------------------------------------------------------

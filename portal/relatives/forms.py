@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from portal.clinician.forms import MaxLength, normalised_mobile, strip_text
+from portal.clinician.forms import ContactDetails, MaxLength, normalised_mobile, strip_text
 from portal.relatives.operations import PERMISSIONS
 
 
@@ -24,7 +24,7 @@ class PermissionsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no ty
         return {name: bool(self[name].data) for name in PERMISSIONS}
 
 
-class InviteForm(PermissionsForm):
+class InviteForm(ContactDetails, PermissionsForm):
     name = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the name of the person you want to invite.")), MaxLength(200)])
     relation = StringField(filters=[strip_text], validators=[
@@ -56,16 +56,6 @@ class InviteForm(PermissionsForm):
             raise ValidationError(_l(
                 "Enter a mobile number or an e-mail address, so that you can send the "
                 "invitation."))
-
-    @property
-    def mobile_value(self) -> str | None:
-        return normalised_mobile(self.mobile.data) if self.mobile.data else None
-
-    @property
-    def email_value(self) -> str | None:
-        if not self.email.data:
-            return None
-        return str(validate_email(self.email.data, check_deliverability=False).normalized)
 
 
 class AcceptForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints

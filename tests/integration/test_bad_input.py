@@ -188,9 +188,19 @@ def test_a_form_without_a_token_gets_a_friendly_400_page(client, db, app, form):
     client.get("/patient/")  # still signed in
 
 
-def test_language_is_switched_by_a_link_not_a_form(client, app):
-    page = client.post_page("/language/en", {}, status=405)
-    assert_error_page(page, app, 405)
+def test_a_language_switch_posted_without_a_form_only_switches(client, app):
+    """The switcher posts only from a step (portal/i18n.py); an empty post switches the
+    language and keeps nothing."""
+    response = client.post("/language/en", {})
+    assert response.location.endswith("/")
+    assert client.get("/").soup.html["lang"] == "en"
+
+
+def test_an_unknown_language_code_changes_nothing(client):
+    client.raw.get("/language/xx")
+    assert client.get("/").soup.html["lang"] == "nb"
+    client.post("/language/xx", {})
+    assert client.get("/").soup.html["lang"] == "nb"
 
 
 # --- submitting --------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_the_authorization_request_carries_pkce_nonce_acr_and_language(client):
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) >= 43
     assert query["acr_values"] == ["idporten-loa-high"]
-    assert query["ui_locales"] == ["en"]
+    assert query["ui_locales"] == ["en nb"]  # chosen, then English and bokmål
     assert query["nonce"][0]
     assert query["state"][0]
     assert query["state"] != query["nonce"]

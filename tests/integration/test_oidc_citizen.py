@@ -169,7 +169,7 @@ def test_a_patient_signs_in(app: Flask, client: PortalClient, db: Session,
     assert request["code_challenge_method"] == "S256"
     assert request["code_challenge"] == pkce_challenge(flow["verifier"])
     assert request["acr_values"] == HIGH
-    assert request["ui_locales"] == "en"
+    assert request["ui_locales"] == "en nb"  # the chosen language, then English and bokmål
     assert request["nonce"] == flow["nonce"]
     assert request["state"] == flow["state"]
     if citizen_overrides.get("par") == "off":
