@@ -79,7 +79,7 @@ def input_type(wanted: str, value: object) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(phone=shown_phone, when=when)
+    app.jinja_env.filters.update(phone=shown_phone, when=when, ltr=ltr)
     app.jinja_env.globals.update(input_type=input_type)
     app.jinja_env.globals.update(
         display_answer=display_answer, option_pairs=option_pairs, conditional_css=conditional_css,

@@ -226,6 +226,9 @@ def test_the_summary_is_in_the_readers_language_and_names_the_patients(
     assert expected in page.text(".summary-language")
     quote = page.one("#summary-what-matters blockquote")
     assert (quote.get_text(strip=True), quote["lang"], quote["dir"]) == (words, "pl", "ltr")
+    # The masked identity number keeps its order in right-to-left text too.
+    assert [s.get_text() for s in page.select("header dd > span[dir=ltr]")] == [
+        f"{person.national_id[:6]} *****"]
 
     path = download(nurse, f"/staff/touchpoints/{tp}/summary.pdf", tmp_path)
     text = " ".join(" ".join(pdf_text(path)).split())
