@@ -43,7 +43,7 @@ def appointment(touchpoint_id: int) -> str | WerkzeugResponse:
         return _to_patient(touchpoint)
     settings = current_settings()
     form = AppointmentForm()
-    if not form.is_submitted() and touchpoint.appointment_at is not None:
+    if form.from_record() and touchpoint.appointment_at is not None:
         local = touchpoint.appointment_at.astimezone(ZoneInfo(settings.display_timezone))
         form.day.data = local.date().isoformat()
         form.at.data = local.strftime("%H:%M")
@@ -75,7 +75,7 @@ def decline(touchpoint_id: int) -> str | WerkzeugResponse:
             flash(_("The patient is no longer marked as having said no. Book an appointment "
                     "when you have agreed on one."))
         return _to_patient(touchpoint)
-    if not form.is_submitted():
+    if form.from_record():
         # The date to offer again is the clinician's choice each time: never filled in for them.
         form.declined_on.data = (touchpoint.declined_on or today()).isoformat()
         if touchpoint.offer_again_on is not None:

@@ -35,7 +35,7 @@ def enrol() -> str | WerkzeugResponse:
     municipalities = _municipalities()
     form = EnrolForm()
     form.municipality.choices = [(str(m.id), m.name) for m in municipalities]
-    if not form.is_submitted():
+    if form.from_record():
         form.locale.data = current_settings().default_locale
     already = None
     if form.validate_on_submit() and form.check_diagnosis_date(today()):

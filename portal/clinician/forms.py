@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.audit.forms import EARLIEST, LATEST, parse_date
 from portal.pathway import identity
+from portal.patient.drafts import KeepsDraft
 from portal.settings import SUPPORTED_LOCALES
 
 YES_NO = ("yes", "no")
@@ -201,7 +202,7 @@ class ContactDetails:
         return str(validate_email(self.email.data, check_deliverability=False).normalized)
 
 
-class EnrolForm(ContactDetails, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class EnrolForm(KeepsDraft, ContactDetails, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     national_id = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the patient's identity number.")), MaxLength(20),
         ValidIdentityNumber()])
@@ -277,7 +278,7 @@ class EnrolForm(ContactDetails, FlaskForm):  # type: ignore[misc]  # Flask-WTF s
 # --- appointments and declines -------------------------------------------------------------
 
 
-class AppointmentForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class AppointmentForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     day = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the date of the conversation.")), ValidDate()])
     at = StringField(filters=[strip_text], validators=[
@@ -303,7 +304,7 @@ class AppointmentForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no ty
         return moment
 
 
-class DeclineForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class DeclineForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     declined_on = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the date the patient said no.")), ValidDate()])
     offer_again_on = StringField(filters=[strip_text], validators=[

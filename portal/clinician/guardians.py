@@ -22,6 +22,7 @@ from portal.clinician.forms import ConfirmForm, MaxLength, ValidIdentityNumber, 
 from portal.db import db_session
 from portal.pathway import identity
 from portal.pathway.models import Patient
+from portal.patient.drafts import KeepsDraft
 from portal.patient.flow import now
 from portal.relatives import minors
 from portal.relatives.models import Relative, RelativeLink
@@ -29,7 +30,7 @@ from portal.settings import current as current_settings
 from portal.staff.models import CLINICIANS
 
 
-class GuardianForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class GuardianForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     national_id = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the parent's or guardian's identity number.")), MaxLength(20),
         ValidIdentityNumber()])

@@ -49,7 +49,7 @@ def conversation(touchpoint_id: int) -> str | WerkzeugResponse:
     touchpoint = access.load_staff_touchpoint(touchpoint_id, responsible=True,
                                               lock=request.method == "POST").touchpoint
     form = ConversationForm()
-    if request.method == "GET":
+    if form.from_record():
         form.held_on.data = (touchpoint.held_on or today()).isoformat()
         form.held_by.data = touchpoint.held_by or _held_by(access.current_staff())
         if touchpoint.relative_present is not None:
@@ -89,7 +89,7 @@ def action(action_id: int) -> str | WerkzeugResponse:
     found, responsible = _load_action(action_id, lock=request.method == "POST")
     touchpoint = found.touchpoint
     form: StatusForm = EditActionForm() if responsible else StatusForm()
-    if request.method == "GET":
+    if form.from_record():
         form.status.data = found.status
         form.status_on.data = (found.status_on or today()).isoformat()
         if isinstance(form, EditActionForm):

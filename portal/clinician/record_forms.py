@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.clinician.forms import MaxLength, ValidDate, as_date, normalised_phone, strip_text
 from portal.clinician.models import ActionStatus
+from portal.patient.drafts import KeepsDraft
 
 YES_NO = ("yes", "no")
 #: As long as the column ``AgreedAction.contact``.
@@ -99,7 +100,7 @@ class _Contact:
                     "first for a foreign number.", number=match.group()))
 
 
-class ConversationForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class ConversationForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     held_on = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the date the conversation was held.")), ValidDate()])
     held_by = StringField(filters=[strip_text], validators=[
@@ -133,7 +134,7 @@ def _choice(field: Field, values: tuple[str, ...]) -> None:
         raise ValidationError(_l("Choose one of the options shown."))
 
 
-class StatusForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class StatusForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """Whether an action was done, and when. The municipality may set only this."""
 
     status = RadioField(choices=list(STATUSES), validate_choice=False, validators=[
@@ -156,7 +157,7 @@ class StatusForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hi
         return None if self.status.data == ActionStatus.PLANNED else as_date(self.status_on.data)
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class ActionForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     what = TextAreaField(filters=[strip_text], validators=[
         InputRequired(_l("Write what will be done, in words the patient understands.")),
         MaxLength(500)])

@@ -44,6 +44,7 @@ from portal.contacts import hours
 from portal.contacts.models import ContactPoint, ContactRole
 from portal.contacts.operations import ContactValues
 from portal.contacts.wording import language_name, role_name, weekday_name
+from portal.patient.drafts import KeepsDraft
 
 #: The languages a contact point can say it speaks, in the order offered: the portal's own,
 #: the Sami languages, then languages common among patients in Norway.
@@ -117,7 +118,7 @@ def _time_field() -> Any:
     return StringField(filters=[strip_text], validators=[Optional(), MaxLength(8), ValidTime()])
 
 
-class ContactForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class ContactForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """A contact point. Build it with ``contact_form``, which adds the exception rows."""
 
     role = RadioField(choices=list(ROLES), validate_choice=False,

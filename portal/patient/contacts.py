@@ -26,6 +26,7 @@ from portal.contacts import lookup
 from portal.contacts.models import Organisation
 from portal.db import db_session
 from portal.pathway.models import Pathway, Patient
+from portal.patient.drafts import KeepsDraft
 from portal.patient.flow import pathway_statuses
 from portal.patient.views import bp
 from portal.templating import phone as formatted_phone
@@ -35,7 +36,7 @@ GP_NAME_LENGTH = 200
 GP_PHONE_LENGTH = 30
 
 
-class GpForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class GpForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     # DataRequired, not InputRequired: a name of only spaces is stripped to nothing.
     gp_name = StringField(filters=[strip_text], validators=[
         DataRequired(_l("Enter your GP's name.")), MaxLength(GP_NAME_LENGTH)])
@@ -66,7 +67,7 @@ def contacts() -> str | WerkzeugResponse:
         set_gp(db_session(), patient, form.gp_name.data, form.gp_phone.data)
         flash(_("Your GP is saved."))
         return redirect(url_for(".contacts", _anchor="gp"), code=303)
-    if not form.is_submitted():
+    if form.from_record():
         form.gp_name.data, form.gp_phone.data = patient.gp_name, _shown(patient.gp_phone)
     return render_template("patient/contacts.html", form=form, patient=patient,
                            **_stage(patient))

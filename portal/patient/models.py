@@ -11,24 +11,30 @@ from portal.questionnaire.models import JSONValue
 
 
 class ExpiredDraft(Base):
-    """What a patient, or a relative answering their own questionnaire, sent from a page after
-    their session had expired.
+    """What a patient, relative or staff member typed on a page and did not save: sent after
+    their session had expired, or with a language switch (``i18n.keep_and_switch``).
 
-    It is not saved as answers (the sender is no longer signed in); it is filled into the same page
-    when the same person signs in again and opens it, so nothing typed is lost.
+    It is not saved as answers; it is filled into the same page when the same person opens it
+    (after signing in again), so nothing typed is lost.
     """
 
     __tablename__ = "expired_draft"
     __table_args__ = (
         UniqueConstraint("patient_id", "path"),
         UniqueConstraint("relative_id", "path"),
-        CheckConstraint("(patient_id IS NULL) <> (relative_id IS NULL)", name="one_owner"),
+        UniqueConstraint("staff_id", "path"),
+        CheckConstraint("(CASE WHEN patient_id IS NULL THEN 0 ELSE 1 END"
+                        " + CASE WHEN relative_id IS NULL THEN 0 ELSE 1 END"
+                        " + CASE WHEN staff_id IS NULL THEN 0 ELSE 1 END) = 1",
+                        name="one_owner"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
     relative_id: Mapped[int | None] = mapped_column(
         ForeignKey("relative.id", ondelete="CASCADE"))
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE"))
     path: Mapped[str] = mapped_column(String(200))
     #: The posted fields as lists of values (a MultiDict), without the CSRF token.
     data: Mapped[dict[str, list[str]]] = mapped_column(JSONValue)

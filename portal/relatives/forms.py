@@ -9,6 +9,7 @@ from wtforms import BooleanField, Field, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from portal.clinician.forms import ContactDetails, MaxLength, normalised_mobile, strip_text
+from portal.patient.drafts import KeepsDraft
 from portal.relatives.operations import PERMISSIONS
 
 
@@ -24,7 +25,7 @@ class PermissionsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no ty
         return {name: bool(self[name].data) for name in PERMISSIONS}
 
 
-class InviteForm(ContactDetails, PermissionsForm):
+class InviteForm(KeepsDraft, ContactDetails, PermissionsForm):
     name = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the name of the person you want to invite.")), MaxLength(200)])
     relation = StringField(filters=[strip_text], validators=[
@@ -58,7 +59,7 @@ class InviteForm(ContactDetails, PermissionsForm):
                 "invitation."))
 
 
-class AcceptForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class AcceptForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """The relative's name as the patient wrote it, to correct before accepting. ("No thanks"
     asks nothing: the view checks only its CSRF token.)"""
 

@@ -98,7 +98,7 @@ def accept_invitation() -> Page:
         flash(_("You have said no thanks to the invitation. The link can no longer be used."))
         return redirect(url_for("relative.home"), code=303)
     form = AcceptForm()
-    if request.method == "GET":
+    if form.from_record():
         form.given_name.data, form.family_name.data = relative.given_name, relative.family_name
     if not declining and form.validate_on_submit():
         try:

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from portal.cli import DOMAINS
 from portal.i18n import LANGUAGE_NAMES, text_direction
+from tests import factories
 from tests.helpers import Page, PortalClient
 from tests.integration.journey import (
     answer,
@@ -118,7 +119,7 @@ def _assert_switcher(page: Page, here: str, current: str) -> None:
     """Plain links on every page; buttons posting the page's form where it holds answers."""
     choices = page.select("header nav.language details .language__choice")
     assert [c["lang"] for c in choices] == list(LOCALES)
-    form_id = page.soup.select_one("main form#answers")
+    form_id = page.soup.select_one("main form#main-form")
     for choice in choices:
         code = choice["lang"]
         assert choice["dir"] == ("rtl" if code == "ar" else "ltr")
@@ -130,7 +131,7 @@ def _assert_switcher(page: Page, here: str, current: str) -> None:
         else:
             assert choice.name == "button"
             assert (choice["type"], choice["form"], choice["formmethod"]) == (
-                "submit", "answers", "post")
+                "submit", "main-form", "post")
             assert choice.has_attr("formnovalidate")
             target = urlsplit(choice["formaction"])
         assert target.path == f"/language/{code}"
@@ -153,7 +154,7 @@ def test_every_page_has_the_language_switcher(client, db, kind):
 def test_switching_language_keeps_you_on_the_same_step(client, db, code):
     signed_in_patient(client, db)
     client.raw.get("/language/en" if code != "en" else "/language/nn")
-    here = "/patient/contacts"
+    here = "/patient/access-log"
     link = client.get(here).one(f'header nav.language a[lang="{code}"]')["href"]
     switched = client.raw.get(link)
     assert switched.status_code == 303
@@ -168,7 +169,8 @@ def _switch_from_step(client: PortalClient, url: str, code: str,
     """Press a language button on a step with ``values`` typed: the browser posts the form."""
     page = client.get(url)
     button = page.one(f'header nav.language button[lang="{code}"]')
-    switched = client.post(button["formaction"], {**page.form_data("main form#answers"), **values})
+    data = {**page.form_data("main form#main-form"), **values}
+    switched = client.post(button["formaction"], data)
     assert switched.location.rstrip("?") == url
     return follow(client, switched)
 
@@ -188,7 +190,7 @@ def test_switching_language_on_a_step_keeps_what_was_typed_without_saving_it(cli
         "check it and press the button to save it.", "pl")
     assert stored_answers(db, tp) == {}  # switching never saves answers on its own
 
-    client.post(url, {**page.form_data("main form#answers"), "action": "next"})
+    client.post(url, {**page.form_data("main form#main-form"), "action": "next"})
     assert stored_answers(db, tp)["work_note"] == typed["work_note"]
     assert not client.get(url).select('.notice[role="status"]')
 
@@ -224,7 +226,7 @@ def test_a_language_switch_after_the_session_expired_keeps_the_text_for_after_si
     later = auth_session.time.time() + settings.citizen_idle_minutes * 60 + 5
     monkeypatch.setattr(auth_session.time, "time", lambda: later)
     button = page.one('header nav.language button[lang="uk"]')
-    response = client.post(button["formaction"], {**page.form_data("main form#answers"),
+    response = client.post(button["formaction"], {**page.form_data("main form#main-form"),
                                                   "work_note": "Я втомилася."})
     # Signed again at the same (patched) time: the cookie's signature is dated then.
     client.sign_in(person.national_id)
@@ -404,3 +406,70 @@ def test_the_phone_filter_isolates_numbers_only_on_right_to_left_pages(app):
             assert shown_phone("+4755975000") == "\u206655 97 50 00\u2069"
         with force_locale("nb"):
             assert shown_phone("+4755975000") == "55 97 50 00"
+
+
+# --- every other form that keeps what was typed -----------------------------------------------
+
+def _switch_on(client: PortalClient, url: str, code: str, values: dict[str, str]) -> Page:
+    """Press a language button on ``url`` with ``values`` typed into its main form."""
+    page = client.get(url)
+    button = page.one(f'header nav.language button[lang="{code}"]')
+    assert button["form"] == "main-form"
+    data = {**page.form_data("main form#main-form"), **values}
+    return follow(client, client.post(button["formaction"], data))
+
+
+def test_the_patients_gp_form_keeps_what_was_typed_until_it_is_saved(client, db, app):
+    signed_in_patient(client, db)
+    page = _switch_on(client, "/patient/contacts", "en",
+                      {"gp_name": "Dr. Nilsen", "gp_phone": "55 12 34 56"})
+    assert page.soup.html["lang"] == "en"
+    assert (page.one("#gp_name")["value"], page.one("#gp_phone")["value"]) == (
+        "Dr. Nilsen", "55 12 34 56")
+    assert page.text('main > .notice[role="status"]') == message(
+        app, "What you wrote on this page is filled in again below, but it is not saved yet: "
+        "check it and press the button to save it.", "en")
+    client.post("/patient/contacts", page.form_data("main form#main-form"))
+    saved = client.get("/patient/contacts")
+    assert saved.one("#gp_name")["value"] == "Dr. Nilsen"
+    # The draft is gone once saved: only the "saved" message is left.
+    assert not saved.select('main > .notice[role="status"]:not(.notice--success)')
+
+
+def test_a_nurses_conversation_record_keeps_what_was_typed_over_the_stored_values(app, db):
+    from tests.integration.test_conversation_record import hospital_patient, staff_client
+
+    person, tp1 = hospital_patient(app, db, sent=False)
+    nurse = staff_client(app, db, person.pathways[0].hospital)
+    url = f"/staff/touchpoints/{tp1}/conversation"
+    page = _switch_on(nurse, url, "nn", {"held_by": "Kari Vikar, sykepleier",
+                                         "relative_present": "yes"})
+    assert page.soup.html["lang"] == "nn"
+    # Not overwritten by the values the form offers from the record (today, the nurse's name).
+    assert page.one("#held_by")["value"] == "Kari Vikar, sykepleier"
+    assert checked(page, "relative_present") == ["yes"]
+    assert page.select('main > .notice[role="status"]')
+
+
+def test_the_enrolment_form_keeps_what_was_typed(app, db):
+    from tests.integration.test_conversation_record import staff_client
+
+    hospital = factories.patient(db, diagnosed_days_ago=5).pathways[0].hospital
+    nurse = staff_client(app, db, hospital)
+    page = _switch_on(nurse, "/staff/patients/new", "uk",
+                      {"given_name": "Olga", "family_name": "Kovalenko", "locale": "uk"})
+    assert (page.one("#given_name")["value"], page.one("#family_name")["value"]) == (
+        "Olga", "Kovalenko")
+    assert checked(page, "locale") == ["uk"]  # not reset to the default language
+
+
+def test_an_administrators_new_contact_point_keeps_what_was_typed(app, db):
+    organisation = factories.patient(db, diagnosed_days_ago=5).pathways[0].hospital
+    admin = factories.staff_member(db, organisation, clinician=False, administrator=True)
+    client = PortalClient(app)
+    client.sign_in_staff(admin.national_id)
+    page = _switch_on(client, "/staff/organisation/contacts/new", "se",
+                      {"name": "Kreftkoordinator Kautokeino", "phone": "78 48 71 00"})
+    assert page.soup.html["lang"] == "se"
+    assert page.one("#name")["value"] == "Kreftkoordinator Kautokeino"
+    assert page.one("#phone")["value"] == "78 48 71 00"
