@@ -318,7 +318,7 @@ def initial_data(contact: ContactPoint | None) -> dict[str, Any]:
     return data
 
 
-class MunicipalityForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class MunicipalityForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """A municipality to serve, by its four-digit number or by name."""
 
     municipality = StringField(filters=[strip_text], validators=[

@@ -13,7 +13,7 @@ from portal.patient.drafts import KeepsDraft
 from portal.relatives.operations import PERMISSIONS
 
 
-class PermissionsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+class PermissionsForm(KeepsDraft, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """The three choices. Seeing the patient's answers is off unless the patient ticks it."""
 
     may_see_contacts = BooleanField(default=True)
@@ -25,7 +25,7 @@ class PermissionsForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no ty
         return {name: bool(self[name].data) for name in PERMISSIONS}
 
 
-class InviteForm(KeepsDraft, ContactDetails, PermissionsForm):
+class InviteForm(ContactDetails, PermissionsForm):
     name = StringField(filters=[strip_text], validators=[
         InputRequired(_l("Enter the name of the person you want to invite.")), MaxLength(200)])
     relation = StringField(filters=[strip_text], validators=[

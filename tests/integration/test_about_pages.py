@@ -25,8 +25,7 @@ from tests.integration.journey import (
 )
 
 PAGES = ("/accessibility", "/help")
-NOT_YET = ("not-yet-time-limit", "not-yet-language-switch", "not-yet-languages",
-           "not-yet-testing")
+NOT_YET = ("not-yet-time-limit", "not-yet-languages", "not-yet-testing")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -16,6 +16,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from portal.cli import DOMAINS
 from portal.i18n import LANGUAGE_NAMES, text_direction
@@ -473,3 +474,21 @@ def test_an_administrators_new_contact_point_keeps_what_was_typed(app, db):
     assert page.soup.html["lang"] == "se"
     assert page.one("#name")["value"] == "Kreftkoordinator Kautokeino"
     assert page.one("#phone")["value"] == "78 48 71 00"
+
+
+def test_the_patients_choices_for_a_relative_are_kept_too(client, db):
+    from portal.relatives.models import RelativeLink
+
+    person, _tp = signed_in_patient(client, db)
+    factories.relative(db, of=person)
+    link = db.scalar(select(RelativeLink).where(RelativeLink.patient_id == person.id))
+    url = f"/patient/relatives/{link.id}"
+    page = client.get(url)
+    data = {**page.form_data("main form#main-form"), "may_see_answers": "y"}
+    data.pop("may_see_contacts", None)  # untick
+    button = page.one('header nav.language button[lang="en"]')
+    page = follow(client, client.post(button["formaction"], data))
+    assert not page.one("#may_see_contacts").has_attr("checked")
+    assert page.one("#may_see_answers").has_attr("checked")
+    db.refresh(link)
+    assert (link.may_see_contacts, link.may_see_answers) == (True, False)  # nothing saved
