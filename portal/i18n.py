@@ -4,14 +4,15 @@ The portal's own messages have English message ids (domain ``messages``: a catal
 language but English). Questionnaire definitions are written in bokmål (domain ``questionnaire``:
 a catalog for every language but bokmål). Completeness of every catalog is checked by the tests.
 
-The language switcher is a plain link on most pages. On a page whose form holds typed answers
-(a questionnaire step), it is a set of buttons that post that form to ``keep_and_switch``: what
+The language switcher is a plain link on pages without a form. On a page with one (the template
+sets ``language_form``), it is a set of buttons that post that form to ``keep_and_switch``: what
 was typed is kept as a draft of the page (``patient/drafts.py``) and filled in again, in the new
 language, so switching never loses it.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlsplit
 
 from babel import Locale
@@ -82,16 +83,20 @@ def translation_unreviewed(locale: str | None = None) -> bool:
 
 def text_direction(locale: str | None = None) -> str:
     """``rtl`` for a right-to-left language (Arabic), else ``ltr``: from Babel's locale data."""
-    order = Locale.parse(locale or current_locale()).character_order
-    return "rtl" if order == "right-to-left" else "ltr"
+    return _direction(locale or current_locale())
+
+
+@cache
+def _direction(locale: str) -> str:
+    # Asked for every language choice and phone number on a page: parse each locale once.
+    return "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr"
 
 
 def language_name(code: str | None, in_locale: str | None = None) -> str:
     """A language's name in the reader's language ("polsk" for a bokmål reader)."""
     if not code:
         return ""
-    name = Locale.parse(code).get_display_name(in_locale or current_locale()) or code
-    return name
+    return str(Locale.parse(code).get_display_name(in_locale or current_locale()) or code)
 
 
 def login_locales(locale: str) -> str:
@@ -112,9 +117,9 @@ def switch(code: str) -> WerkzeugResponse:
 @access.public
 def keep_and_switch(code: str) -> WerkzeugResponse:
     """Switch language from a page with a form in progress: the switcher's buttons post that
-    form here. What was typed is kept as the page's draft for the signed-in patient or relative
-    (also when their session has just expired, as the steps themselves do), never saved as
-    answers; the page fills it in again in the new language.
+    form here. What was typed is kept as the page's draft for the signed-in patient, relative or
+    staff member (also when their session has just expired), never saved as answers; the page
+    fills it in again in the new language.
 
     Exempt from the app-wide CSRF check (``create_app``): it checks the token itself, and a
     post with a forged token can only switch the language."""
