@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import db, errors, i18n, limits, security, templating
 from portal.resources import resource_dir
@@ -26,6 +27,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.extensions["portal.settings"] = settings
+    if settings.trusted_proxies:
+        # Behind that many reverse proxies, the client's address (rate limits, logs), the scheme
+        # (https URLs, Secure cookies) and the host come from the X-Forwarded-* headers they
+        # set, counted from the right; a client's own forged entries further left are ignored.
+        # With 0 the headers are ignored: anyone could send them. README: Deploying.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="portal_session",
@@ -34,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         # The cookie's signature is refused after this long, whatever happens. The idle timeout
         # (auth/session.py) is shorter and checked by us, so that an expired session can still be
-        # recognised and what the patient typed kept (patient/drafts.py).
+        # recognised and what the patient typed kept (portal/drafts/).
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         # The token lives as long as the session; the idle timeout ends both.
         WTF_CSRF_TIME_LIMIT=None,
@@ -49,6 +57,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    from portal.ops import health, logs
+
+    logs.init_app(app, settings)  # first: times the whole request, logs after the commit
     db.init_app(app, settings.resolved_database_url, settings.echo_sql)
     i18n.init_app(app, settings.default_locale, settings.display_timezone)
     csrf.exempt(i18n.keep_and_switch)  # checks its own token (portal/i18n.py)
@@ -65,13 +76,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.clinician.views import bp as clinician_bp
     from portal.contacts.admin import bp as contacts_admin_bp
     from portal.fhir.views import bp as fhir_bp
+    from portal.monitoring.views import bp as monitoring_bp
+    from portal.notices.views import bp as notices_bp
     from portal.patient.views import bp as patient_bp
     from portal.public.views import bp as public_bp
     from portal.relatives.invitations import bp as invitations_bp
     from portal.relatives.views import bp as relatives_bp
     from portal.summary.views import bp as summary_bp
 
-    app.before_request(auth_session.load_principal)
+    app.before_request(health.skip_for_probes(auth_session.load_principal))
     app.before_request(access.enforce)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -83,6 +96,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(summary_bp)
     app.register_blueprint(fhir_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(monitoring_bp)
+    health.init_app(app)  # after limits.init_app: exempts the probes
     if settings.dev_idp and not settings.is_production:  # settings.check refuses it too
         from portal.auth import devidp
 

@@ -125,7 +125,7 @@ def _to_sign_in(rule: Rule) -> WerkzeugResponse:
     sender = g.get("expired_sender")
     if sender is not None and sender.kind in (PATIENT, RELATIVE) and rule.kind == sender.kind:
         # Keep what was typed; the same page shows it after signing in again.
-        from portal.patient import drafts
+        from portal import drafts
 
         drafts.keep(sender.kind, sender.subject_id, request.path, request.form)
         target = request.path

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 from werkzeug.serving import run_simple
 
 from portal.settings import SUPPORTED_LOCALES
@@ -26,9 +26,12 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(contacts_group)
     from portal.staff.cli import staff_group
     app.cli.add_command(staff_group)
+    from portal.notices.cli import notices_group
+    app.cli.add_command(notices_group)
 
 
-@click.group("db", help="Database migrations.")
+#: An AppGroup: its commands run inside the app's context under any runner (tests too).
+@click.group("db", cls=AppGroup, help="Database migrations, backup and restore.")
 def db_group() -> None:
     pass
 
@@ -48,6 +51,61 @@ def db_downgrade(revision: str) -> None:
     from portal import migrations
 
     migrations.downgrade(current_settings().resolved_database_url, revision)
+
+
+@db_group.command("current", help="Show the database's migration and the newest this code has.")
+def db_current() -> None:
+    from sqlalchemy import create_engine
+
+    from portal import migrations
+
+    url = current_settings().resolved_database_url
+    engine = create_engine(url)
+    try:
+        revision = migrations.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrations.head_revision(url)
+    state = "up to date" if revision == head else "run portal db upgrade"
+    click.echo(f"Database is at {revision or 'no migration'}; the newest is {head} ({state}).")
+
+
+@db_group.command(
+    "backup",
+    help="Copy the whole database to PATH, a new file, while the portal runs: SQLite's online "
+         "backup, or pg_dump's custom format for PostgreSQL.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    from portal.ops import backup
+
+    try:
+        outcome = backup.backup(current_settings().resolved_database_url, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {outcome.path} ({outcome.bytes} bytes, migration "
+               f"{outcome.revision}).")
+
+
+@db_group.command(
+    "restore",
+    help="Replace the database with the backup at PATH (made by portal db backup). Stop the "
+         "portal first. Checks that PATH is a portal database; refuses to replace a database "
+         "with data unless --yes.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database's contents.")
+def db_restore(path: Path, yes: bool) -> None:
+    from portal import migrations
+    from portal.ops import backup
+
+    url = current_settings().resolved_database_url
+    try:
+        outcome = backup.restore(url, path, overwrite=yes)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    head = migrations.head_revision(url)
+    after = "" if outcome.revision == head else " Run portal db upgrade before starting."
+    click.echo(f"Restored {path} (migration {outcome.revision}).{after} Then check the access "
+               "log: portal audit verify.")
 
 
 @click.command("demo", help="Migrate, load the demo personas and serve the portal for trying out.")

@@ -7,10 +7,10 @@ rolls back. Command-line code uses ``session_scope``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -62,7 +62,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         # generic plan that ignores the values. The worklist's dates and organisation are very
         # skewed: its generic plan read a busy trust's every pathway (22 ms instead of 4 ms at
         # 100 000 patients). Plan each statement for its own values instead.
-        kwargs["connect_args"] = {"options": "-c plan_cache_mode=force_custom_plan"}
+        # A database that cannot be reached fails a request in seconds, not the TCP timeout.
+        kwargs["connect_args"] = {"options": "-c plan_cache_mode=force_custom_plan",
+                                  "connect_timeout": 5}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
@@ -81,10 +83,29 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             # A POST takes SQLite's write lock up front, so two concurrent writes to the same
             # response wait for each other instead of failing with "database is locked".
             # PostgreSQL gets the same guarantee from SELECT ... FOR UPDATE (access.py).
-            writing = has_request_context() and (request.method == "POST"
-                                                 or bool(g.get("write_lock")))
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
     return engine
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes(view: F) -> F:
+    """Marks a GET view that writes (the sign-in callback stores the session): on SQLite its
+    transaction takes the write lock from the start, like a POST's. A transaction that read
+    first and then writes fails at once with "database is locked" when another connection
+    wrote in between (SQLite cannot wait for that case)."""
+    view.writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def _request_writes() -> bool:
+    if not has_request_context():
+        return False
+    if request.method == "POST" or g.get("write_lock"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes", False))
 
 
 def init_app(app: Flask, url: str, echo: bool) -> None:

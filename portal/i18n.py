@@ -6,7 +6,7 @@ a catalog for every language but bokmål). Completeness of every catalog is chec
 
 The language switcher is a plain link on pages without a form. On a page with one (the template
 sets ``language_form``), it is a set of buttons that post that form to ``keep_and_switch``: what
-was typed is kept as a draft of the page (``patient/drafts.py``) and filled in again, in the new
+was typed is kept as a draft of the page (``portal/drafts/``) and filled in again, in the new
 language, so switching never loses it.
 """
 
@@ -123,8 +123,8 @@ def keep_and_switch(code: str) -> WerkzeugResponse:
 
     Exempt from the app-wide CSRF check (``create_app``): it checks the token itself, and a
     post with a forged token can only switch the language."""
+    from portal import drafts
     from portal.auth.session import current_principal
-    from portal.patient import drafts
 
     _choose(code)
     target = _next_page()

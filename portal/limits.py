@@ -75,9 +75,11 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     _check("PORTAL_RATE_LIMIT_SIGN_IN", settings.rate_limit_sign_in)
     _check("PORTAL_RATE_LIMIT_POSTS", settings.rate_limit_posts)
     limiter = Limiter(
-        # The client's address as the WSGI server sees it. Behind the reverse proxy that is the
-        # proxy's address for everyone: ProxyFix (its own issue) must set ``remote_addr`` from
-        # X-Forwarded-For before these limits are per client in production.
+        # The client's address: with PORTAL_TRUSTED_PROXIES above 0, ProxyFix (create_app) has
+        # set ``remote_addr`` from the X-Forwarded-For entry the nearest trusted proxy added,
+        # so clients behind one reverse proxy count separately and a forged entry further left
+        # is ignored. With 0 it is the connecting peer's address: behind a proxy whose headers
+        # are not trusted, everyone shares the proxy's counter.
         get_remote_address,
         storage_uri=settings.redis_url or "memory://",
         storage_options=(

@@ -12,8 +12,9 @@ from portal.contacts.models import (
     ServedMunicipality,
 )
 from portal.contacts.reference import Municipality
+from portal.drafts.models import ExpiredDraft
+from portal.notices.models import Notice
 from portal.pathway.models import Pathway, Patient, Touchpoint
-from portal.patient.models import ExpiredDraft
 from portal.questionnaire.models import Answer, Response, Submission
 from portal.relatives.models import (
     Relative,
@@ -32,6 +33,7 @@ __all__ = [
     "ContactPointChange",
     "ExpiredDraft",
     "Municipality",
+    "Notice",
     "OpeningException",
     "OpeningHours",
     "Organisation",

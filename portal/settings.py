@@ -169,6 +169,53 @@ def _oidc(env: Mapping[str, str], profile: str) -> OidcSettings | None:
     return oidc
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env[name].strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def _operations(env: Mapping[str, str], mode: str) -> dict[str, object]:
+    """Logging, proxies, notices and monitoring (issue 7)."""
+    values: dict[str, object] = {"log_format": "json" if mode == "production" else "text"}
+    if "PORTAL_LOG_FORMAT" in env:
+        values["log_format"] = _choice(env, "PORTAL_LOG_FORMAT", ("text", "json"))
+    if "PORTAL_LOG_LEVEL" in env:
+        values["log_level"] = _choice(
+            env, "PORTAL_LOG_LEVEL", ("debug", "info", "warning", "error")).upper()
+    text_settings = (("PORTAL_BASE_URL", "base_url"), ("PORTAL_SMTP_HOST", "smtp_host"),
+                     ("PORTAL_SMTP_USERNAME", "smtp_username"), ("PORTAL_MAIL_FROM", "mail_from"),
+                     ("PORTAL_SMS_GATEWAY_URL", "sms_gateway_url"),
+                     ("PORTAL_SMS_SENDER", "sms_sender"),
+                     ("PORTAL_NEEDS_ASSESSMENT_CODE", "needs_assessment_code"))
+    for name, attribute in text_settings:
+        if name in env:
+            values[attribute] = env[name].strip()
+    if "base_url" in values:
+        values["base_url"] = str(values["base_url"]).rstrip("/")
+    for name, attribute in (("PORTAL_SMTP_PASSWORD", "smtp_password"),
+                            ("PORTAL_SMS_GATEWAY_TOKEN", "sms_gateway_token")):
+        if name in env or f"{name}_FILE" in env:
+            values[attribute] = _read_secret(env, name)
+    if "PORTAL_SMTP_SECURITY" in env:
+        values["smtp_security"] = _choice(env, "PORTAL_SMTP_SECURITY",
+                                          ("starttls", "tls", "none"))
+    for name, attribute, minimum, maximum in (
+        ("PORTAL_TRUSTED_PROXIES", "trusted_proxies", 0, 5),
+        ("PORTAL_SMTP_PORT", "smtp_port", 1, 65535),
+        ("PORTAL_NOTICE_REMINDER_DAYS", "notice_reminder_days", 0, 60),
+        ("PORTAL_NOTICE_MAX_ATTEMPTS", "notice_max_attempts", 1, 50),
+        ("PORTAL_NOTICE_RETRY_SECONDS", "notice_retry_seconds", 1, 86400),
+    ):
+        if name in env:
+            values[attribute] = _int(name, env[name], minimum, maximum)
+    if "PORTAL_NOTICE_URGENT_TO_TEAM" in env:
+        values["notice_urgent_to_team"] = _bool("PORTAL_NOTICE_URGENT_TO_TEAM",
+                                                env["PORTAL_NOTICE_URGENT_TO_TEAM"])
+    return values
+
+
 @dataclass(frozen=True)
 class Settings:
     env: Literal["development", "production"] = "development"
@@ -216,6 +263,46 @@ class Settings:
     accessibility_contact: str = DEVELOPMENT_ACCESSIBILITY_CONTACT
     #: Log SQL statements (development aid).
     echo_sql: bool = False
+    #: "json" (one object per line, for a log collector) or "text"; JSON in production.
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    #: How many reverse proxies in front of the portal set X-Forwarded-For/-Proto/-Host. 0: the
+    #: headers are ignored (a client could forge them).
+    trusted_proxies: int = 0
+
+    # --- notices (portal/notices/) --------------------------------------------------------
+    #: The portal's public address, for links in e-mails and text messages, which are sent
+    #: outside any request (``https://pasientportal.example.no``).
+    base_url: str = "http://127.0.0.1:5000"
+    #: SMTP server for e-mail notices; empty: no e-mail is sent.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    #: "starttls" (upgrade on the submission port), "tls" (implicit TLS, port 465) or "none".
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    #: The From address of e-mail notices.
+    mail_from: str = ""
+    #: The SMS gateway's HTTP endpoint (JSON POST); empty: no text message is sent.
+    sms_gateway_url: str = ""
+    #: Bearer token for the SMS gateway.
+    sms_gateway_token: str = ""
+    #: The sender name or number the gateway shows.
+    sms_sender: str = ""
+    #: A reminder goes this many days before the appointment when nothing is submitted.
+    notice_reminder_days: int = 3
+    #: A notice that fails is tried again this many times in all, waiting longer each time.
+    notice_max_attempts: int = 8
+    #: The first wait after a failure, in seconds; each later wait is twice the one before.
+    notice_retry_seconds: int = 300
+    #: Tell the responsible team (its contact point's e-mail) when a questionnaire arrives with
+    #: an urgent flag.
+    notice_urgent_to_team: bool = False
+
+    # --- monitoring (portal/monitoring/) ---------------------------------------------------
+    #: The procedure code a hospital registers for "needs assessment done". Not confirmed
+    #: nationally: empty until the organisation sets it; the export then leaves the column empty.
+    needs_assessment_code: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -310,6 +397,7 @@ class Settings:
             values["echo_sql"] = _bool("PORTAL_ECHO_SQL", env["PORTAL_ECHO_SQL"])
         if "PORTAL_ACCESSIBILITY_CONTACT" in env:
             values["accessibility_contact"] = env["PORTAL_ACCESSIBILITY_CONTACT"].strip()
+        values.update(_operations(env, mode))
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()
         return settings
@@ -331,6 +419,14 @@ class Settings:
         if self.accessibility_contact and not _EMAIL.fullmatch(self.accessibility_contact):
             raise SettingsError("PORTAL_ACCESSIBILITY_CONTACT must be an e-mail address, not "
                                 f"{self.accessibility_contact!r}.")
+        if not self.base_url.startswith(("https://", "http://")):
+            raise SettingsError(f"PORTAL_BASE_URL must be an http(s):// address, not "
+                                f"{self.base_url!r}.")
+        if self.smtp_host and not _EMAIL.fullmatch(self.mail_from):
+            raise SettingsError("PORTAL_MAIL_FROM must be an e-mail address when "
+                                "PORTAL_SMTP_HOST is set.")
+        if self.sms_gateway_url and not self.sms_gateway_url.startswith(("https://", "http://")):
+            raise SettingsError("PORTAL_SMS_GATEWAY_URL must be an http(s):// address.")
         if not self.is_production:
             if not self.secret_key:
                 raise SettingsError("PORTAL_SECRET_KEY must not be empty.")
@@ -358,6 +454,11 @@ class Settings:
         if not self.database_url:
             problems.append("PORTAL_DATABASE_URL must point at the production database "
                             "(PostgreSQL), not the default SQLite file.")
+        if not self.base_url.startswith("https://") or "127.0.0.1" in self.base_url:
+            problems.append("PORTAL_BASE_URL must be the portal's public https:// address: "
+                            "links in e-mails and text messages point there.")
+        if self.sms_gateway_url and not self.sms_gateway_url.startswith("https://"):
+            problems.append("PORTAL_SMS_GATEWAY_URL must be an https:// address.")
         if self.accessibility_contact in ("", DEVELOPMENT_ACCESSIBILITY_CONTACT):
             problems.append("PORTAL_ACCESSIBILITY_CONTACT must be set to the e-mail address "
                             "where your organisation reads reports of accessibility problems "

@@ -26,9 +26,18 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-class _Date:
+class PeriodDate:
+    """A date as a date field or a person writes it, within EARLIEST and LATEST; empty only when
+    not ``required``."""
+
+    def __init__(self, required: bool = False) -> None:
+        self.required = required
+
     def __call__(self, form: Any, field: Field) -> None:
-        if not field.data:
+        if not (field.data or "").strip():
+            if self.required:
+                raise ValidationError(_l("Enter a date as day.month.year, for example "
+                                         "23.11.2026."))
             return
         parsed = parse_date(field.data)
         if parsed is None:
@@ -37,14 +46,12 @@ class _Date:
             raise ValidationError(_l("Enter a date between the years 2000 and 2999."))
 
 
-class PeriodForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
-    start = StringField(validators=[_Date()])
-    end = StringField(validators=[_Date()])
+class DateRange:
+    """A form's ``start`` and ``end`` fields as dates, once validated (None when empty or
+    wrong), and the rule that the end is not before the start."""
 
-    def validate_end(self, field: Field) -> None:
-        start, end = self.start_date, self.end_date
-        if start is not None and end is not None and end < start:
-            raise ValidationError(_l("The end date must be the same as or after the start date."))
+    start: Field
+    end: Field
 
     @property
     def start_date(self) -> date | None:
@@ -54,9 +61,22 @@ class PeriodForm(Form):  # type: ignore[misc]  # WTForms ships no type hints
     def end_date(self) -> date | None:
         return self._date(self.end)
 
+    def check_order(self) -> None:
+        start, end = self.start_date, self.end_date
+        if start is not None and end is not None and end < start:
+            raise ValidationError(_l("The end date must be the same as or after the start date."))
+
     @staticmethod
     def _date(field: Field) -> date | None:
         if not field.data or field.errors:
             return None
         parsed = parse_date(field.data)
         return parsed if parsed is not None and EARLIEST <= parsed <= LATEST else None
+
+
+class PeriodForm(DateRange, Form):  # type: ignore[misc]  # WTForms ships no type hints
+    start = StringField(validators=[PeriodDate()])
+    end = StringField(validators=[PeriodDate()])
+
+    def validate_end(self, field: Field) -> None:
+        self.check_order()

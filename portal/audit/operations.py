@@ -21,11 +21,11 @@ Appending is serialised, so two requests can never read the same newest entry an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from flask import has_request_context, request
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -126,6 +126,50 @@ def append(session: Session, actor: Actor, patient_id: int, action: AccessAction
     session.add(event)
     session.flush()
     return event
+
+
+def record_many(patients: Sequence[tuple[int, int | None]], action: AccessAction, *,
+                context: str) -> int:
+    """Log one ``action`` by the signed-in staff member on many patients at once (an export):
+    ``patients`` holds (patient id, touchpoint number or None) pairs, one entry each. Returns
+    how many entries were written."""
+    principal = current_principal()
+    if principal is None or principal.kind != STAFF:
+        raise RuntimeError("Only a staff member's export is logged in one batch.")
+    member = access.current_staff()
+    return append_many(db_session(), staff_actor(member, _acting_role(member)), patients,
+                       action, context=context)
+
+
+def append_many(session: Session, actor: Actor, patients: Sequence[tuple[int, int | None]],
+                action: AccessAction, *, context: str = "") -> int:
+    """Add one entry per (patient id, touchpoint number) to the chain, in that order, under one
+    lock and one read of the newest entry, with one executemany INSERT (PostgreSQL receives it
+    as multi-row INSERTs of up to a thousand rows). Never commits."""
+    action = AccessAction(action)
+    if not patients:
+        return 0
+    _lock_chain(session)
+    newest = session.execute(
+        select(AccessEvent.seq, AccessEvent.hash).order_by(AccessEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (newest.seq + 1, newest.hash) if newest is not None else (1, chain.GENESIS)
+    at = utcnow()
+    rows: list[dict[str, object]] = []
+    for patient_id, touchpoint_number in patients:
+        row: dict[str, object] = {
+            "seq": seq, "at": at, "actor_kind": str(actor.kind), "actor_id": actor.id,
+            "actor_name": actor.name, "actor_hpr_number": actor.hpr_number,
+            "actor_role": str(actor.role), "actor_title": actor.title,
+            "actor_org_number": actor.org_number, "actor_org_name": actor.org_name,
+            "patient_id": patient_id, "action": str(action),
+            "touchpoint_number": touchpoint_number, "context": context[:CONTEXT_LENGTH],
+            "prev_hash": prev_hash}
+        row["hash"] = chain.compute_hash(row)
+        rows.append(row)
+        seq, prev_hash = seq + 1, str(row["hash"])
+    session.execute(insert(AccessEvent), rows)
+    return len(rows)
 
 
 def _lock_chain(session: Session) -> None:

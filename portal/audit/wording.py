@@ -10,6 +10,11 @@ from flask_babel import gettext as _
 from portal.audit.models import AccessAction, AccessEvent, ActorKind
 
 A = AccessAction
+#: The context of an ``EXPORTED`` entry written by the monitoring's registration export
+#: (``portal/monitoring/views.py``): the patient's national identity number and the dates of a
+#: held conversation, not their answers. Its own sentence and label, until the access log has an
+#: action of its own for it (that needs a migration of the action's check constraint).
+REGISTRATION_EXPORT = "registration export"
 Sentence = Callable[..., str]
 
 #: (who, action, whether a conversation number is known) → the patient's sentence.
@@ -71,6 +76,11 @@ def describe(event: AccessEvent) -> str:
     kind = ActorKind(event.actor_kind)
     has_number = event.touchpoint_number is not None
     action = AccessAction(event.action)
+    if action == A.EXPORTED and event.context == REGISTRATION_EXPORT and has_number:
+        return str(_("%(name)s, %(title)s at %(organisation)s, exported your national identity "
+                     "number and the date of conversation %(number)s, so that the conversation "
+                     "is registered as held.", name=event.actor_name, title=_title(event),
+                     organisation=event.actor_org_name or "", number=event.touchpoint_number))
     sentence = SENTENCES.get((kind, action, has_number)) or SENTENCES.get((kind, action, False))
     if sentence is None:
         if kind == ActorKind.STAFF:
@@ -88,8 +98,10 @@ def _title(event: AccessEvent) -> str:
     return event.actor_title or str(_("health worker"))
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, context: str = "") -> str:
     """The administrator's short label for an action."""
+    if action == A.EXPORTED and context == REGISTRATION_EXPORT:
+        return str(_("Exported for registration"))
     labels: dict[str, Callable[[], str]] = {
         A.OPENED_PATIENT: lambda: _("Opened the patient's page"),
         A.READ_ANSWERS: lambda: _("Read the answers"),

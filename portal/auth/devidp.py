@@ -2,22 +2,47 @@
 in the demo personas, so the portal's real client code runs on a fresh machine with nothing else.
 
 It plays both roles: an ID-porten-like provider for citizens (``pid`` and ``acr`` in the ID
-token) and a HelseID-like one for staff (``private_key_jwt``, HelseID's claim names). It keeps
-codes in memory, so it serves one process (``portal demo``). ``create_app`` registers it only in
-development mode with ``PORTAL_DEV_IDP`` on; production mode refuses that setting.
+token) and a HelseID-like one for staff (``private_key_jwt``, HelseID's claim names).
+``create_app`` registers it only in development mode with ``PORTAL_DEV_IDP`` on; production mode
+refuses that setting.
+
+It keeps nothing in process memory that another process would need, so a sign-in works when the
+portal's token request reaches another gunicorn worker or another instance sharing the secret
+key (issue 7):
+
+- Its keys and the citizen client's secret are derived from the app's secret key with HMAC, so
+  every process holding the secret derives the same ones, and a new secret gives new keys (and
+  a new ``kid``, which the portal's client fetches again). The ID-token key is an EC P-256 key
+  (ES256, named in discovery): an RSA key cannot be derived from a secret without writing a
+  prime search by hand. The npm ``oidc-provider`` tests cover RS256 as ID-porten signs.
+- An authorization code is self-contained: the user's claims, nonce, PKCE challenge, client and
+  redirect URI, encrypted and authenticated with a key derived from the secret (Fernet, which
+  also carries the time, so a code older than ``CODE_SECONDS`` is refused). Encrypted, not just
+  signed, because it travels in a URL and carries an identity number.
+- Single use of codes and client-assertion ``jti``s, and the nonces of codes issued, are
+  recorded in shared storage (``UsedStore``): Redis when ``PORTAL_REDIS_URL`` is set (every
+  instance shares it), else files in the instance folder (every process of one instance, and
+  instances on one machine sharing the folder). No table in the production schema for a
+  development tool: without Redis, instances on several machines are not a development setup.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import hmac
+import json
+import os
 import secrets
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import redis
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, grants
@@ -25,11 +50,24 @@ from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
-from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, request, url_for
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from joserfc.jwk import ECKey, RSAKey
+from joserfc.jwk import ECKey
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -51,23 +89,54 @@ CODE_SECONDS = 120
 STAFF_CLAIMS = OIDC_DEFAULTS["staff"]
 
 
-@cache
-def _signing_key() -> RSAKey:
-    """The provider's ID-token key, made once per process (ID-porten signs with RS256)."""
-    return RSAKey.generate_key(2048, parameters={"kid": "dev-idp-1", "use": "sig",
-                                                 "alg": "RS256"}, private=True)
+#: The ID token's algorithm (see the module's docstring for why not RS256).
+ID_TOKEN_ALG = "ES256"  # noqa: S105 (an algorithm name, not a password)
+#: How long a record of a used code, nonce or ``jti`` is kept: longer than any of them is valid.
+USED_SECONDS = 600
+#: P-256's group order: a derived private key is a number from 1 to ORDER - 1.
+_P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+
+
+def _derive(secret: str, label: str, size: int = 32) -> bytes:
+    """``size`` bytes (at most 64) derived from the app's secret for one purpose."""
+    digest = hmac.new(secret.encode(), f"portal dev-idp {label}".encode(), hashlib.sha512)
+    return digest.digest()[:size]
 
 
 @cache
+def _derived_ec_key(secret: str, label: str, alg: str) -> ECKey:
+    scalar = int.from_bytes(_derive(secret, label, 64)) % (_P256_ORDER - 1) + 1
+    private = ec.derive_private_key(scalar, ec.SECP256R1())
+    public = private.public_key().public_bytes(serialization.Encoding.X962,
+                                               serialization.PublicFormat.CompressedPoint)
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    # The kid names the key: a new secret gives a new kid, and the client fetches the keys again.
+    kid = f"{label}-{hashlib.sha256(public).hexdigest()[:12]}"
+    return ECKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": alg})
+
+
+def _secret() -> str:
+    secret: str = current_app.config["SECRET_KEY"]
+    return secret
+
+
+def _signing_key() -> ECKey:
+    """The provider's ID-token key, the same in every process that shares the secret."""
+    return _derived_ec_key(_secret(), "dev-idp", ID_TOKEN_ALG)
+
+
 def _staff_client_key() -> ECKey:
     """The portal's own private key as the staff client (``private_key_jwt``)."""
-    return ECKey.generate_key("P-256", parameters={"kid": "portal-staff-dev", "alg": "ES256"},
-                              private=True)
+    return _derived_ec_key(_secret(), "portal-staff-dev", "ES256")
 
 
-@cache
 def _citizen_client_secret() -> str:
-    return secrets.token_urlsafe(32)
+    return base64.urlsafe_b64encode(_derive(_secret(), "citizen-client-secret")).decode()
+
+
+def _code_cipher() -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(_secret(), "authorization-code")))
 
 
 def _issuer() -> str:
@@ -169,35 +238,123 @@ class DevCode:
         return time.time() - self.auth_time > CODE_SECONDS
 
 
-_codes: dict[str, DevCode] = {}
-_codes_lock = threading.Lock()
+class UsedStore(Protocol):
+    def claim(self, kind: str, value: str) -> bool:
+        """Record ``value`` as used; False when it was recorded already (atomically)."""
+
+    def seen(self, kind: str, value: str) -> bool: ...
+
+
+def _name(kind: str, value: str) -> str:
+    return f"{kind}-{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+class RedisUsedStore:
+    """Shared by every instance that uses the same Redis."""
+
+    def __init__(self, url: str) -> None:
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+    def claim(self, kind: str, value: str) -> bool:
+        return bool(self.redis.set(f"portal:dev-idp:{_name(kind, value)}", 1, nx=True,
+                                   ex=USED_SECONDS))
+
+    def seen(self, kind: str, value: str) -> bool:
+        return bool(self.redis.exists(f"portal:dev-idp:{_name(kind, value)}"))
+
+
+class FileUsedStore:
+    """One empty file per record in the instance folder, created with O_EXCL (atomic on a local
+    file system), so every process of the instance agrees; records past USED_SECONDS are
+    removed as new ones are made (a sign-in makes two or three)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def claim(self, kind: str, value: str) -> bool:
+        self._forget_old()
+        try:
+            os.close(os.open(self.folder / _name(kind, value),
+                             os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+    def seen(self, kind: str, value: str) -> bool:
+        return (self.folder / _name(kind, value)).exists()
+
+    def _forget_old(self) -> None:
+        oldest = time.time() - USED_SECONDS
+        for entry in self.folder.iterdir():
+            with contextlib.suppress(OSError):  # another process removed it first
+                if entry.stat().st_mtime < oldest:
+                    entry.unlink()
+
+
+def used_store() -> UsedStore:
+    found: UsedStore = current_app.extensions["portal.dev_idp.used"]
+    return found
+
+
+def _make_used_store(app: Flask) -> UsedStore:
+    settings = app.extensions["portal.settings"]
+    folder = Path(app.instance_path) / "dev-idp-used"
+    if settings.redis_url:
+        store = RedisUsedStore(settings.redis_url)
+        try:
+            store.redis.ping()
+            return store
+        except redis.RedisError:
+            app.logger.warning("The development provider cannot reach Redis: it records used "
+                               "codes in the instance folder instead.")
+    return FileUsedStore(folder)
+
+
+def _encode_code(code: DevCode) -> str:
+    return _code_cipher().encrypt(json.dumps(asdict(code)).encode()).decode()
+
+
+def _decode_code(token: str) -> DevCode | None:
+    try:
+        data = json.loads(_code_cipher().decrypt(token.encode(), ttl=CODE_SECONDS))
+        return DevCode(**data)
+    except (InvalidToken, ValueError, TypeError):
+        return None
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
 
-    def save_authorization_code(self, code: str, request: Any) -> None:
+    def generate_authorization_code(self) -> str:
+        """The code itself carries everything the token request needs (module docstring)."""
+        request = self.request
         payload = request.payload
-        with _codes_lock:
-            _codes[code] = DevCode(
-                code=code, client_id=request.client.client_id,
-                redirect_uri=payload.redirect_uri, scope=payload.scope,
-                nonce=payload.data.get("nonce"),
-                code_challenge=payload.data.get("code_challenge"),
-                code_challenge_method=payload.data.get("code_challenge_method"),
-                user=request.user, acr=request.user.get("acr"),
-            )
+        return _encode_code(DevCode(
+            code=secrets.token_urlsafe(16), client_id=request.client.client_id,
+            redirect_uri=payload.redirect_uri, scope=payload.scope,
+            nonce=payload.data.get("nonce"),
+            code_challenge=payload.data.get("code_challenge"),
+            code_challenge_method=payload.data.get("code_challenge_method"),
+            user=request.user, acr=request.user.get("acr"),
+        ))
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        nonce = request.payload.data.get("nonce")
+        if nonce:  # a later authorization request with the same nonce is a replay
+            used_store().claim("nonce", f"{request.client.client_id} {nonce}")
 
     def query_authorization_code(self, code: str, client: DevClient) -> DevCode | None:
-        with _codes_lock:
-            found = _codes.get(code)
-        if found and found.client_id == client.client_id and not found.is_expired():
-            return found
-        return None
+        found = _decode_code(code)
+        if found is None or found.client_id != client.client_id:
+            return None
+        # Used up by the first token request that presents it, whatever its outcome.
+        if not used_store().claim("code", found.code):
+            return None
+        return found
 
     def delete_authorization_code(self, authorization_code: DevCode) -> None:
-        with _codes_lock:
-            _codes.pop(authorization_code.code, None)
+        pass  # used up in query_authorization_code
 
     def authenticate_user(self, authorization_code: DevCode) -> dict[str, Any]:
         return authorization_code.user
@@ -205,17 +362,16 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 
 class DevOpenIDCode(OpenIDCode):  # type: ignore[misc]
     def exists_nonce(self, nonce: str, request: Any) -> bool:
-        with _codes_lock:
-            return any(c.nonce == nonce for c in _codes.values())
+        return used_store().seen("nonce", f"{request.payload.client_id} {nonce}")
 
-    def resolve_client_private_key(self, client: DevClient) -> RSAKey:
+    def resolve_client_private_key(self, client: DevClient) -> ECKey:
         return _signing_key()
 
     def get_client_algorithm(self, client: DevClient) -> str:
-        return "RS256"
+        return ID_TOKEN_ALG
 
     def get_encode_header(self, client: DevClient) -> dict[str, str]:
-        return {"alg": "RS256", "kid": "dev-idp-1"}
+        return {"alg": ID_TOKEN_ALG, "kid": _signing_key().kid or ""}
 
     def get_client_claims(self, client: DevClient) -> dict[str, Any]:
         return {"iss": _issuer(), "aud": [client.client_id], "exp": int(time.time()) + 300}
@@ -245,16 +401,12 @@ class ClientAssertion(JWTBearerClientAssertion):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__(validate_jti=True)
-        self._seen: set[str] = set()
 
     def get_audiences(self) -> list[str]:
         return [_issuer(), url_for("dev_idp.token", _external=True)]
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
-        if jti in self._seen:
-            return False
-        self._seen.add(jti)
-        return True
+        return used_store().claim("jti", jti)
 
     def resolve_client_public_key(self, client: DevClient) -> ECKey:
         return ECKey.import_key(_staff_client_key().as_dict(private=False))
@@ -264,6 +416,7 @@ server = AuthorizationServer()
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["portal.dev_idp.used"] = _make_used_store(app)
     server.init_app(app, query_client=CLIENTS.get, save_token=lambda _token, _request: None)
     server.register_grant(CodeGrant, [RequiredCodeChallenge(required=True), DevOpenIDCode()])
     server.register_client_auth_method(ClientAssertion.CLIENT_AUTH_METHOD, ClientAssertion())
@@ -314,7 +467,7 @@ def discovery() -> ResponseReturnValue:
         "end_session_endpoint": url_for("dev_idp.end_session", _external=True),
         "response_types_supported": ["code"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": [ID_TOKEN_ALG],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
         "acr_values_supported": [ACR_SUBSTANTIAL, ACR_HIGH],

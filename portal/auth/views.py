@@ -23,7 +23,7 @@ from portal.auth.citizen import sign_in_citizen
 from portal.auth.models import SignInSession
 from portal.auth.session import HOMES, STAFF, current_principal, safe_next, sign_out
 from portal.auth.staff import sign_in_staff
-from portal.db import db_session
+from portal.db import db_session, writes
 from portal.pathway import identity
 from portal.settings import PROFILES
 
@@ -57,6 +57,7 @@ def start(profile: str) -> WerkzeugResponse | tuple[str, int]:
 
 @bp.get("/sign-in/<profile>/callback")
 @access.public
+@writes  # stores the sign-in session, and may record the person's first sign-in
 def callback(profile: str) -> WerkzeugResponse | tuple[str, int]:
     if profile not in PROFILES:
         abort(404)

@@ -23,8 +23,8 @@ from wtforms import Field, Form, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.audit.forms import EARLIEST, LATEST, parse_date
+from portal.drafts import KeepsDraft
 from portal.pathway import identity
-from portal.patient.drafts import KeepsDraft
 from portal.settings import SUPPORTED_LOCALES
 
 YES_NO = ("yes", "no")
@@ -171,6 +171,16 @@ def normalised_mobile(text: str) -> str | None:
     return normalised_phone(text, mobile_only=True)
 
 
+def check_email_format(text: str) -> None:
+    """Refuse an e-mail address that is not well-formed (no lookup of the domain)."""
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_l(
+            "Enter an e-mail address in the right format, for example "
+            "kari@example.no.")) from None
+
+
 class ValidIdentityNumber:
     """A fødselsnummer or D-nummer with correct check digits (python-stdnum)."""
 
@@ -237,12 +247,7 @@ class EnrolForm(KeepsDraft, ContactDetails, FlaskForm):  # type: ignore[misc]  #
 
     def validate_email(self, field: Field) -> None:
         if field.data:
-            try:
-                validate_email(field.data, check_deliverability=False)
-            except EmailNotValidError:
-                raise ValidationError(_l(
-                    "Enter an e-mail address in the right format, for example "
-                    "kari@example.no.")) from None
+            check_email_format(field.data)
 
     def check_diagnosis_date(self, today: date) -> bool:
         """Not in the future, not before the patient was born, and not implausibly old."""

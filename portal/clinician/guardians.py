@@ -20,9 +20,9 @@ from portal import access, audit
 from portal.clinician.blueprint import bp
 from portal.clinician.forms import ConfirmForm, MaxLength, ValidIdentityNumber, strip_text
 from portal.db import db_session
+from portal.drafts import KeepsDraft
 from portal.pathway import identity
 from portal.pathway.models import Patient
-from portal.patient.drafts import KeepsDraft
 from portal.patient.flow import now
 from portal.relatives import minors
 from portal.relatives.models import Relative, RelativeLink

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.contacts.models import Organisation
+from portal.notices import outbox
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.rules import WINDOW_RULES, Place
+from portal.settings import current as current_settings
 
 
 class Enrolled(StrEnum):
@@ -103,6 +105,8 @@ def set_appointment(session: Session, touchpoint: Touchpoint, at: datetime, plac
         touchpoint.declined_on = None
         touchpoint.offer_again_on = None
     _changed(session, touchpoint, "appointment")
+    # The patient hears that something changed (issue 7), in this same transaction.
+    outbox.appointment_changed(session, touchpoint, current_settings())
     return undone
 
 

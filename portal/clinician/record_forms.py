@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.clinician.forms import MaxLength, ValidDate, as_date, normalised_phone, strip_text
 from portal.clinician.models import ActionStatus
-from portal.patient.drafts import KeepsDraft
+from portal.drafts import KeepsDraft
 
 YES_NO = ("yes", "no")
 #: As long as the column ``AgreedAction.contact``.

@@ -44,7 +44,7 @@ from portal.contacts import hours
 from portal.contacts.models import ContactPoint, ContactRole
 from portal.contacts.operations import ContactValues
 from portal.contacts.wording import language_name, role_name, weekday_name
-from portal.patient.drafts import KeepsDraft
+from portal.drafts import KeepsDraft
 
 #: The languages a contact point can say it speaks, in the order offered: the portal's own,
 #: the Sami languages, then languages common among patients in Norway.

@@ -21,9 +21,9 @@ from portal.clinician.models import AgreedAction
 from portal.contacts.models import Organisation, OrganisationKind
 from portal.demo import contacts as demo_contacts
 from portal.demo.scenarios import ARRANGE, OSLO, Context
+from portal.drafts.models import ExpiredDraft
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.pathway.rules import WINDOW_RULES, Place
-from portal.patient.models import ExpiredDraft
 from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Answer, Response, Submission
 from portal.relatives.models import Relative, RelativeInvitation, RelativeLink, RelativeResponse

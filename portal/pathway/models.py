@@ -12,6 +12,9 @@ from portal.pathway import identity
 
 class Patient(identity.Person, Base):
     __tablename__ = "patient"
+    __table_args__ = (
+        CheckConstraint("notice_channel IN ('email', 'sms', 'none')", name="notice_channel"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Fødselsnummer or D-nummer, validated (11 digits). Never shown in full outside the
@@ -25,6 +28,9 @@ class Patient(identity.Person, Base):
     #: phonenumbers; the e-mail address validated with email-validator.
     mobile: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: How the patient wants notices (issue 7): "email", "sms" or "none"; None until they
+    #: choose, which means e-mail when an address is known, else SMS (``notices.outbox``).
+    notice_channel: Mapped[str | None] = mapped_column(String(5))
     #: Children under 18 in the household: they are relatives in their own right
     #: (helsepersonelloven § 10 a). None when not asked.
     children_under_18: Mapped[bool | None]

@@ -25,8 +25,8 @@ from portal.clinician.record_operations import agreed_actions
 from portal.contacts import lookup
 from portal.contacts.models import Organisation
 from portal.db import db_session
+from portal.drafts import KeepsDraft
 from portal.pathway.models import Pathway, Patient
-from portal.patient.drafts import KeepsDraft
 from portal.patient.flow import pathway_statuses
 from portal.patient.views import bp
 from portal.templating import phone as formatted_phone

@@ -2,8 +2,9 @@
 relative what they may see, at any time. Every change takes effect on the relative's next
 request (``access.load_relative_link`` checks on every request).
 
-Delivery: the portal does not send the invitation yet. After making one, the patient sees its
-link once, with buttons that open their own text message or e-mail app with the text filled in.
+Delivery: after making one, the patient sees its link once, with buttons that open their own
+text message or e-mail app with the text filled in. When a sender is configured for an address
+the patient gave, the portal sends the link too (``notices.outbox.invitation_made``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import access
 from portal.clinician.forms import ConfirmForm
 from portal.db import db_session
+from portal.i18n import current_locale
+from portal.notices import outbox
 from portal.patient.views import bp
 from portal.relatives import operations
 from portal.relatives.forms import InviteForm, PermissionsForm
@@ -50,9 +53,12 @@ def invite_relative() -> str | WerkzeugResponse:
             db_session(), access.current_patient(), name=form.name.data,
             relation=form.relation.data, mobile=form.mobile_value, email=form.email_value,
             permissions=form.permissions, now=_now(), days=current_settings().invitation_days)
-        # TODO(issue 7): send through the notices outbox. Until then the patient sends the
-        # link themselves, from the next page, which shows it once.
-        session[NEW_INVITATION] = {"id": new.invitation.id, "token": new.token}
+        # The portal sends the link too when a sender is configured for an address given
+        # (the notices outbox, in this transaction); the next page shows it once either way.
+        sent_by = outbox.invitation_made(db_session(), new.invitation, new.token,
+                                         current_locale(), current_settings())
+        session[NEW_INVITATION] = {"id": new.invitation.id, "token": new.token,
+                                   "sent_by": sent_by}
         return redirect(url_for(".send_invitation", invitation_id=new.invitation.id), code=303)
     return render_template("patient/relatives_invite.html", form=form)
 
@@ -63,9 +69,11 @@ def send_invitation(invitation_id: int) -> str:
     invitation = _own_invitation(invitation_id)
     kept = session.get(NEW_INVITATION)
     token = None
+    sent_by = None
     if isinstance(kept, dict) and kept.get("id") == invitation.id:
         session.pop(NEW_INVITATION)
         token = str(kept.get("token", ""))
+        sent_by = kept.get("sent_by")
     state = operations.state_of(invitation, _now())
     if token is None or state is not operations.InvitationState.VALID:
         return render_template("patient/relatives_send.html", invitation=invitation,
@@ -80,7 +88,7 @@ def send_invitation(invitation_id: int) -> str:
     mail = (f"mailto:{quote(invitation.email, safe='@')}?subject={quote(subject)}"
             f"&body={quote(text)}" if invitation.email else None)
     return render_template("patient/relatives_send.html", invitation=invitation, link=link,
-                           state=state, sms=sms, mail=mail)
+                           state=state, sms=sms, mail=mail, sent_by=sent_by)
 
 
 @bp.post("/relatives/invitations/<int:invitation_id>/withdraw")

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal import access, csrf
+from portal import access, csrf, drafts
 from portal.auth.session import PATIENT
 from portal.clinician.record_operations import agreed_actions
 from portal.db import db_session
 from portal.i18n import current_locale
-from portal.patient import drafts
+from portal.notices import outbox
 from portal.patient.flow import (
     QUESTIONNAIRE_ID,
     QuestionnaireContext,
@@ -24,6 +24,7 @@ from portal.questionnaire import definition as definitions
 from portal.questionnaire import operations
 from portal.questionnaire.forms import cleaned_values, page_form
 from portal.questionnaire.scoring import acute_risk
+from portal.settings import current as current_settings
 
 bp = Blueprint("patient", __name__, url_prefix="/patient")
 
@@ -134,7 +135,9 @@ def submit(touchpoint_id: int) -> WerkzeugResponse:
             return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
         flash(_("Your answers were changed in another window. Check them and send again."))
         return redirect(url_for(".review", touchpoint_id=touchpoint_id), code=303)
-    operations.submit(db_session(), response, now(), current_locale())
+    if operations.submit(db_session(), response, now(), current_locale()) is not None:
+        # Tells the responsible team when the answers are marked urgent and the setting is on.
+        outbox.urgent_submitted(db_session(), response, current_settings())
     return redirect(url_for(".receipt", touchpoint_id=touchpoint_id), code=303)
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from portal.clinician.forms import ContactDetails, MaxLength, normalised_mobile, strip_text
-from portal.patient.drafts import KeepsDraft
+from portal.clinician.forms import (
+    ContactDetails,
+    MaxLength,
+    check_email_format,
+    normalised_mobile,
+    strip_text,
+)
+from portal.drafts import KeepsDraft
 from portal.relatives.operations import PERMISSIONS
 
 
@@ -47,12 +52,7 @@ class InviteForm(ContactDetails, PermissionsForm):
 
     def validate_email(self, field: Field) -> None:
         if field.data:
-            try:
-                validate_email(field.data, check_deliverability=False)
-            except EmailNotValidError:
-                raise ValidationError(_l(
-                    "Enter an e-mail address in the right format, for example "
-                    "kari@example.no.")) from None
+            check_email_format(field.data)
         elif not self.mobile.data:
             raise ValidationError(_l(
                 "Enter a mobile number or an e-mail address, so that you can send the "

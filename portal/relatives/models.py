@@ -23,6 +23,9 @@ from portal.questionnaire.models import JSONValue
 
 class Relative(identity.Person, Base):
     __tablename__ = "relative"
+    __table_args__ = (
+        CheckConstraint("notice_channel IN ('email', 'sms', 'none')", name="notice_channel"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The ``pid`` claim from ID-porten, validated.
@@ -30,12 +33,17 @@ class Relative(identity.Person, Base):
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     preferred_locale: Mapped[str | None] = mapped_column(String(5))
+    #: For notices only (issue 7), given by the relative on their notices page: E.164 and a
+    #: normalised e-mail address, and how they want notices ("email", "sms", "none"; None: not
+    #: chosen, which means e-mail when an address is known, else SMS).
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    notice_channel: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     links: Mapped[list[RelativeLink]] = relationship(
         back_populates="relative", order_by="RelativeLink.id"
     )
-
 
 
 class Permissions:

@@ -10,11 +10,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal import access, audit, csrf
+from portal import access, audit, csrf, drafts
 from portal.auth.session import RELATIVE
 from portal.db import db_session
 from portal.i18n import current_locale
-from portal.patient import drafts
 from portal.patient.flow import now
 from portal.questionnaire.forms import cleaned_values, page_form
 from portal.relatives import answers

@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/bench/clinician.py                      # both databases, 100 000
     .venv/bin/python tests/bench/clinician.py --patients 5000 --databases sqlite   # a quick look
+    .venv/bin/python tests/bench/clinician.py --patients 10000,100000 --databases postgresql
 
 For each database: a fresh database (a SQLite file in a temporary folder; for PostgreSQL
 ``createdb -h 127.0.0.1 -U postgres bench_portal``, dropped afterwards), migrated, the demo
@@ -14,8 +15,11 @@ development provider, as in the tests.
 Measured, each ``--requests`` times after ``--warm-up`` unmeasured requests (median and p95):
 the worklist of the demo cancer nurse at Helse Bergen HF (the busiest trust in the generated
 data), the summary page of a submitted touchpoint there, the first PDF render (its cache row is
-deleted before each request, outside the timing) and a cached PDF. Exit code 0 when every
-target is met, 1 when one is missed, 2 when the benchmark could not run.
+deleted before each request, outside the timing), a cached PDF, and the trust's monitoring page
+and its CSV for the trust's demo administrator. Then ``portal notices send`` for one day
+(``notices.py``): what the planner finds due today and sending it through an SMTP server and an
+SMS gateway stand-in on loopback. Several ``--patients`` sizes show how the times grow. Exit
+code 0 when every target is met, 1 when one is missed, 2 when the benchmark could not run.
 """
 
 from __future__ import annotations
@@ -29,14 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 from flask import Flask, url_for  # noqa: E402
 from sqlalchemy import delete, event, func, select  # noqa: E402
@@ -53,10 +57,12 @@ from tests.helpers import PortalClient  # noqa: E402
 ARTIFACTS = ROOT / "tests" / "artifacts" / "bench"
 NURSE = "15077910015"  # Hilde Vik, Helse Bergen HF
 NURSE_PATIENT = "12035812324"  # Kari Nordmann, whose touchpoint 1 Helse Bergen HF held
+ADMINISTRATOR = "11096510057"  # Trond Aas, administrator at Helse Bergen HF
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DATABASE = "bench_portal"
 #: Targets at the server, in milliseconds, for the median and the 95th percentile alike.
-TARGETS = {"worklist": 50.0, "summary page": 50.0, "first PDF": 1000.0, "cached PDF": 20.0}
+TARGETS = {"worklist": 50.0, "summary page": 50.0, "first PDF": 1000.0, "cached PDF": 20.0,
+           "monitoring page": 300.0, "monitoring CSV": 300.0}
 
 
 class BenchError(RuntimeError):
@@ -109,7 +115,8 @@ def _psql(*command: str) -> None:
 def _app(url: str, instance: Path) -> Flask:
     settings = Settings(env="development", secret_key="bench-secret-key-long-enough-for-anything",
                         instance_path=instance, database_url=url, dev_idp=True,
-                        secure_cookies=False, rate_limit_sign_in="", rate_limit_posts="")
+                        secure_cookies=False, rate_limit_sign_in="", rate_limit_posts="",
+                        log_level="WARNING")
     return create_app(settings)
 
 
@@ -168,7 +175,8 @@ def _measure(app: Flask, timer: Timer, client: PortalClient, name: str, url: str
         if response.status_code != 200:
             raise BenchError(f"GET {url} answered {response.status_code}, not 200.")
         body = response.get_data()
-        expected = b"%PDF-" if url.endswith(".pdf") else b"<h1"
+        expected = (b"%PDF-" if url.endswith(".pdf") else b"\xef\xbb\xbf" if ".csv" in url
+                    else b"<h1")
         if (body[:5] if url.endswith(".pdf") else body).find(expected) < 0:
             raise BenchError(f"GET {url} did not answer with the page ({body[:200]!r}).")
 
@@ -192,6 +200,9 @@ def _measure(app: Flask, timer: Timer, client: PortalClient, name: str, url: str
 
 def run_database(kind: str, patients: int, seed: int, requests: int, warm_up: int,
                  keep: bool) -> dict[str, Any]:
+    import notices  # the sibling module: portal notices send for one day
+
+
     instance = Path(tempfile.mkdtemp(prefix=f"portal-bench-{kind}-"))
     if kind == "sqlite":
         url = f"sqlite:///{instance / 'bench.sqlite3'}"
@@ -220,6 +231,8 @@ def run_database(kind: str, patients: int, seed: int, requests: int, warm_up: in
                 session.execute(delete(RenderedPdf).where(
                     RenderedPdf.touchpoint_id == touchpoint_id))
 
+        administrator = PortalClient(app)
+        administrator.sign_in_staff(ADMINISTRATOR)
         rows = [
             _measure(app, timer, client, "worklist", urls["worklist"], requests, warm_up),
             _measure(app, timer, client, "summary page", urls["summary page"], requests,
@@ -227,9 +240,18 @@ def run_database(kind: str, patients: int, seed: int, requests: int, warm_up: in
             _measure(app, timer, client, "first PDF", urls["pdf"], requests, min(warm_up, 2),
                      before=clear_cache),
             _measure(app, timer, client, "cached PDF", urls["pdf"], requests, warm_up),
+            _measure(app, timer, administrator, "monitoring page", "/staff/monitoring",
+                     requests, warm_up),
+            _measure(app, timer, administrator, "monitoring CSV",
+                     "/staff/monitoring.csv?period=quarter", requests, warm_up),
         ]
+        try:
+            sent = notices.one_day(app)
+        except notices.BenchError as exc:
+            raise BenchError(str(exc)) from None
         session_factory(app).kw["bind"].dispose()
-        return {"database": kind, "generated": generated, "busy_trust": size, "pages": rows}
+        return {"database": kind, "patients": patients, "generated": generated,
+                "busy_trust": size, "pages": rows, "notices": sent}
     finally:
         if not keep:
             shutil.rmtree(instance, ignore_errors=True)
@@ -237,26 +259,47 @@ def run_database(kind: str, patients: int, seed: int, requests: int, warm_up: in
                 _psql("dropdb", "--if-exists")
 
 
-def markdown(results: Iterable[dict[str, Any]]) -> str:
-    lines = ["| Database | Page | Median (ms) | p95 (ms) | Max (ms) | Target (ms) | SQL statements"
-             " | Met |", "|---|---|---:|---:|---:|---:|---:|---|"]
+def markdown(results: list[dict[str, Any]]) -> str:
+    import notices
+
+    lines = ["| Database | Patients | Page | Median (ms) | p95 (ms) | Max (ms) | Target (ms) | "
+             "SQL statements | Met |", "|---|---:|---|---:|---:|---:|---:|---:|---|"]
     notes = []
     for result in results:
         for row in result["pages"]:
-            lines.append(f"| {result['database']} | {row['page']} | {row['median_ms']} | "
-                         f"{row['p95_ms']} | {row['max_ms']} | < {row['target_ms']:.0f} | "
-                         f"{row['statements']} | {'yes' if row['met'] else '**no**'} |")
+            lines.append(f"| {result['database']} | {result['patients']:,} | {row['page']} | "
+                         f"{row['median_ms']} | {row['p95_ms']} | {row['max_ms']} | "
+                         f"< {row['target_ms']:.0f} | {row['statements']} | "
+                         f"{'yes' if row['met'] else '**no**'} |")
         generated = result["generated"]
         notes.append(f"- {result['database']}: {generated['added']} patients generated in "
                      f"{generated['seconds']} s ({generated['rows']}); Helse Bergen HF holds "
                      f"{result['busy_trust']['patients']} pathways, "
                      f"{result['busy_trust']['appointments ahead']} appointments ahead.")
-    return "\n".join([*lines, "", *notes])
+    return "\n".join([*lines, "", notices.markdown(results), "", *growth(results), "", *notes])
+
+
+def growth(results: list[dict[str, Any]]) -> list[str]:
+    """Median at the largest size over the median at the smallest, per database and page."""
+    lines = ["| Database | Page | Median, fewest patients (ms) | Median, most (ms) | Growth |",
+             "|---|---|---:|---:|---:|"]
+    for kind in sorted({r["database"] for r in results}):
+        runs = sorted((r for r in results if r["database"] == kind), key=lambda r: r["patients"])
+        if len(runs) < 2:
+            continue
+        first, last = runs[0], runs[-1]
+        for before, after in zip(first["pages"], last["pages"], strict=True):
+            lines.append(f"| {kind} | {before['page']} | {before['median_ms']} "
+                         f"({first['patients']:,}) | {after['median_ms']} "
+                         f"({last['patients']:,}) | "
+                         f"{after['median_ms'] / before['median_ms']:.2f} × |")
+    return lines if len(lines) > 2 else []
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--patients", default="100000",
+                        help="one size, or several separated by commas (10000,100000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=30, help="measured requests per page")
     parser.add_argument("--warm-up", type=int, default=5)
@@ -268,16 +311,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.requests < 30:
         parser.error("Measure at least 30 requests per page.")
     results: list[dict[str, Any]] = []
+    sizes = [int(size) for size in str(args.patients).split(",")]
     report: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                              "patients": args.patients, "cpus": os.cpu_count(),
+                              "patients": sizes, "cpus": os.cpu_count(),
                               "results": results}
     code = 0
     try:
         for kind in args.databases.split(","):
             if kind not in ("sqlite", "postgresql"):
                 raise BenchError(f"Unknown database {kind!r}: sqlite or postgresql.")
-            results.append(run_database(kind, args.patients, args.seed, args.requests,
-                                        args.warm_up, args.keep))
+            for size in sizes:
+                results.append(run_database(kind, size, args.seed, args.requests,
+                                            args.warm_up, args.keep))
         code = 0 if all(row["met"] for r in results for row in r["pages"]) else 1
     except BenchError as exc:
         report["error"] = str(exc)

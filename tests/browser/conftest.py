@@ -70,9 +70,13 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="session")
 def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    # No rate limits: the whole browser suite is one client address signing in and posting far
+    # faster than any person (a CI run hit the 20 sign-ins per minute and got a 429 page). The
+    # limits themselves are tested in tests/integration/test_rate_limits.py.
     settings = Settings(env="development", secret_key=TEST_SECRET,
                         instance_path=tmp_path_factory.mktemp("browser-instance"),
-                        database_url=database_url, dev_idp=True, secure_cookies=False)
+                        database_url=database_url, dev_idp=True, secure_cookies=False,
+                        rate_limit_sign_in="", rate_limit_posts="")
     app = create_app(settings)
     yield app
     _empty_all_tables(app)

@@ -261,6 +261,9 @@ def test_the_checks_find_what_they_look_for(
             make('a long line of text that cannot fit in its box',
                  {width: '40px', overflow: 'hidden', 'white-space': 'nowrap'}),
             make('fading', {transition: 'opacity 0.3s'}),
+            // Taller than any viewport, so that there is a jump down the page to make: the
+            // 2000 px line lets a phone zoom out to a quarter, four screens tall.
+            make('tall', {height: '20000px'}),
           );
           style(document.documentElement, {'scroll-behavior': 'smooth'});
           document.querySelector('h1').animate([{opacity: 0}, {opacity: 1}],

@@ -160,7 +160,8 @@ def test_production_refuses_to_start_without_its_own_contact_address(value):
                "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
                "PORTAL_CITIZEN_OIDC_ISSUER": "https://idporten.example",
                "PORTAL_CITIZEN_OIDC_CLIENT_ID": "portal",
-               "PORTAL_CITIZEN_OIDC_CLIENT_SECRET": "client-secret"}
+               "PORTAL_CITIZEN_OIDC_CLIENT_SECRET": "client-secret",
+               "PORTAL_BASE_URL": "https://pasientportal.example.no"}
     if value is not None:
         environ["PORTAL_ACCESSIBILITY_CONTACT"] = value
     with pytest.raises(SettingsError, match="PORTAL_ACCESSIBILITY_CONTACT"):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth import session as auth_session
-from portal.patient.models import ExpiredDraft
+from portal.drafts.models import ExpiredDraft
 from portal.questionnaire.models import Answer
 from tests import factories
 from tests.helpers import PortalClient

@@ -34,7 +34,7 @@ from werkzeug.test import TestResponse
 from portal import demo
 from portal.auth import session as auth_session
 from portal.clinician.models import AgreedAction
-from portal.patient.models import ExpiredDraft
+from portal.drafts.models import ExpiredDraft
 from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Response, Submission
 from portal.relatives.models import Relative, RelativeLink, RelativeResponse
@@ -343,7 +343,7 @@ def test_hostile_language_switches_from_a_step(client: PortalClient, db: Session
 def test_hostile_step_posts_from_an_expired_session_keep_nothing_unsafe(
         client: PortalClient, db: Session, monkeypatch: pytest.MonkeyPatch,
         settings: Settings) -> None:
-    """After the idle limit the step form's data is kept as a draft (patient/drafts.py) and
+    """After the idle limit the step form's data is kept as a draft (drafts/) and
     shown again after signing in: hostile data must survive that too."""
     person, tp = open_patient(db)
     offset = {"seconds": 0}
@@ -403,7 +403,7 @@ def test_nul_sent_after_the_session_expired_is_no_server_error(
         client: PortalClient, db: Session, monkeypatch: pytest.MonkeyPatch,
         settings: Settings) -> None:
     """The case Hypothesis found first: PostgreSQL cannot store NUL in JSON, and the draft of an
-    expired session's form (patient/drafts.py) keeps the posted names and values as sent."""
+    expired session's form (drafts/) keeps the posted names and values as sent."""
     person, tp = open_patient(db)
     url = step_url(tp, "work")
     client.sign_in(person.national_id)
@@ -540,6 +540,36 @@ def test_hostile_gp_forms(client: PortalClient, db: Session, patient: int) -> No
                 assert len(person.gp_name) <= 200
             assert person.gp_phone is None or re.fullmatch(r"\+[1-9][0-9]{6,14}",
                                                            person.gp_phone)
+
+    post()
+    response = client.raw.get(url)
+    assert_safe(response)
+    assert_nothing_injected(check_page(response))
+
+
+def test_hostile_notice_preferences(client: PortalClient, db: Session, patient: int) -> None:
+    """Notices (portal/notices/views.py): whatever is sent, what is stored is a choice of
+    email/sms/none or nothing, a mobile number in E.164 and an e-mail address without spaces,
+    each within its column."""
+    import re
+
+    from portal.pathway.models import Patient
+
+    url = "/patient/notices"
+    page = client.get(url)
+    form = form_for(client, page, url, "notices.patient")
+    assert {"mobile", "email"} <= form.text_fields
+
+    @_hypothesis(EXAMPLES["staff"])
+    @given(pairs=filled_in(form, page.csrf_token()))
+    def post(pairs: list[tuple[str, str | bytes]]) -> None:
+        assert_safe(send(client, form.url, pairs), pairs)
+        for person in fresh(db).scalars(select(Patient)):
+            assert person.notice_channel in (None, "email", "sms", "none")
+            assert person.mobile is None or re.fullmatch(r"\+[1-9][0-9]{6,14}", person.mobile)
+            assert person.email is None or (len(person.email) <= 254
+                                            and "@" in person.email
+                                            and not re.search(r"\s|\x00", person.email))
 
     post()
     response = client.raw.get(url)
@@ -891,6 +921,8 @@ COVERED = {
                      test_hostile_step_posts_from_an_expired_session_keep_nothing_unsafe),
     "patient.submit": (test_hostile_submissions,),
     "patient.contacts": (test_hostile_gp_forms,),
+    "notices.patient": (test_hostile_notice_preferences,),
+    "notices.relative": (test_hostile_notice_preferences,),
     "auth.sign_out_view": (test_hostile_sign_outs,),
     "dev_idp.authorize": (test_hostile_development_sign_in_forms,),
     **{endpoint: (test_hostile_clinician_forms,) for endpoint in STAFF_FORMS},

@@ -103,6 +103,11 @@ def _contact_pages(client: PortalClient, db, person, pages: dict[str, str]) -> N
     pages["patient-contacts-errors"] = client.post_page("/patient/contacts", {
         "csrf_token": page.csrf_token(), "gp_name": "", "gp_phone": "12"}
     ).response.get_data(as_text=True)
+    page = client.get("/patient/notices")
+    pages["patient-notices"] = page.response.get_data(as_text=True)
+    pages["patient-notices-errors"] = client.post_page("/patient/notices", {
+        "csrf_token": page.csrf_token(), "channel": "sms", "mobile": "12", "email": "kari@"}
+    ).response.get_data(as_text=True)
 
 
 def _other_people(app, db, person, pages: dict[str, str]) -> None:
@@ -127,11 +132,15 @@ def _other_people(app, db, person, pages: dict[str, str]) -> None:
     keep(boss, "admin-staff-list", "/admin/access-log")
     keep(boss, "admin-staff", f"/admin/access-log/staff/{nurse.id}")
     keep(boss, "admin-staff-bad-dates", f"/admin/access-log/staff/{nurse.id}?start=31.02.2026")
+    keep(boss, "monitoring", "/staff/monitoring")
+    keep(boss, "monitoring-quarter", "/staff/monitoring?period=quarter")
+    keep(boss, "monitoring-export-errors", "/staff/monitoring/held.csv?from=&to=31.02.2026")
     _contact_admin_pages(app, db, pages)
     relative = factories.relative(db, of=person)
     family = PortalClient(app)
     family.sign_in(relative.national_id)
     keep(family, "relative-home", "/relative/")
+    keep(family, "relative-notices", "/relative/notices")
     keep(family, "relative-patient", f"/relative/patients/{person.id}")
     _relative_questionnaire_pages(family, staff, person, pages)
     token = family.get("/relative/").csrf_token()

@@ -83,7 +83,7 @@ def _assert_protective_headers(response: TestResponse, production: bool = False)
     assert headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("url", ["/", "/sign-in", "/no-such-page"])
+@pytest.mark.parametrize("url", ["/", "/sign-in", "/no-such-page", "/healthz", "/readyz"])
 def test_every_response_has_the_protective_headers(client, url):
     _assert_protective_headers(client.raw.get(url))
 
@@ -159,7 +159,8 @@ def production_app(database_url, tmp_path) -> Iterator[Flask]:
                            client_secret="client-secret")
     app = create_app(Settings(env="production", secret_key="p" * 48, instance_path=tmp_path,
                               database_url=database_url, dev_idp=False, secure_cookies=True,
-                              citizen_oidc=citizen, accessibility_contact="uu@helse.example.no"))
+                              citizen_oidc=citizen, accessibility_contact="uu@helse.example.no",
+                              base_url="https://pasientportal.example.no"))
     yield app
     session_factory(app).kw["bind"].dispose()
 

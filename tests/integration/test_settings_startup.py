@@ -22,7 +22,8 @@ def _production(url: str, instance: Path, **changes: object) -> Settings:
                            client_secret="client-secret", acr_values=("idporten-loa-high",))
     valid = Settings(env="production", secret_key=PRODUCTION_SECRET, instance_path=instance,
                      database_url=url, dev_idp=False, secure_cookies=True,
-                     citizen_oidc=citizen, accessibility_contact="uu@helse.example.no")
+                     citizen_oidc=citizen, accessibility_contact="uu@helse.example.no",
+                     base_url="https://pasientportal.example.no")
     return valid.with_overrides(**changes)
 
 

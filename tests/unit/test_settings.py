@@ -18,6 +18,7 @@ PRODUCTION = {
     "PORTAL_CITIZEN_OIDC_CLIENT_ID": "portal",
     "PORTAL_CITIZEN_OIDC_CLIENT_SECRET": "client-secret",
     "PORTAL_ACCESSIBILITY_CONTACT": "uu@helse.example.no",
+    "PORTAL_BASE_URL": "https://pasientportal.example.no",
 }
 PRODUCTION_CHECKED = (
     "PORTAL_SECRET_KEY",
@@ -25,6 +26,7 @@ PRODUCTION_CHECKED = (
     "PORTAL_SECURE_COOKIES",
     "PORTAL_DATABASE_URL",
     "PORTAL_ACCESSIBILITY_CONTACT",
+    "PORTAL_BASE_URL",
 )
 
 
@@ -242,3 +244,50 @@ def test_check_refuses_overrides_that_make_production_unsafe() -> None:
     with pytest.raises(SettingsError, match="PORTAL_DEV_IDP"):
         settings.with_overrides(dev_idp=True).check()
     assert settings.dev_idp is False  # the original is unchanged
+
+
+def test_operations_settings_are_parsed() -> None:
+    settings = Settings.from_env({
+        "PORTAL_LOG_FORMAT": "JSON", "PORTAL_LOG_LEVEL": "warning", "PORTAL_TRUSTED_PROXIES": "1",
+        "PORTAL_BASE_URL": "https://portal.example.no/", "PORTAL_SMTP_HOST": "smtp.example.no",
+        "PORTAL_SMTP_PORT": "465", "PORTAL_SMTP_SECURITY": "tls",
+        "PORTAL_SMTP_PASSWORD": " pw ", "PORTAL_MAIL_FROM": "ikke-svar@example.no",
+        "PORTAL_SMS_GATEWAY_URL": "https://sms.example.no/send", "PORTAL_NOTICE_REMINDER_DAYS": "5",
+        "PORTAL_NOTICE_URGENT_TO_TEAM": "yes", "PORTAL_NEEDS_ASSESSMENT_CODE": " ZXYZ ",
+    })
+    assert (settings.log_format, settings.log_level, settings.trusted_proxies) == ("json",
+                                                                                 "WARNING", 1)
+    assert settings.base_url == "https://portal.example.no"
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_security) == (
+        "smtp.example.no", 465, "tls")
+    assert settings.smtp_password == "pw"
+    assert settings.sms_gateway_url == "https://sms.example.no/send"
+    assert settings.notice_reminder_days == 5
+    assert settings.notice_urgent_to_team is True
+    assert settings.needs_assessment_code == "ZXYZ"
+
+
+def test_production_logs_json_by_default() -> None:
+    assert Settings.from_env(PRODUCTION).log_format == "json"
+    assert Settings.from_env({}).log_format == "text"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"PORTAL_LOG_FORMAT": "xml"}, "PORTAL_LOG_FORMAT"),
+        ({"PORTAL_SMTP_SECURITY": "ssl3"}, "PORTAL_SMTP_SECURITY"),
+        ({"PORTAL_TRUSTED_PROXIES": "9"}, "PORTAL_TRUSTED_PROXIES"),
+        ({"PORTAL_BASE_URL": "portal.example.no"}, "PORTAL_BASE_URL"),
+        ({"PORTAL_SMTP_HOST": "smtp.example.no"}, "PORTAL_MAIL_FROM"),
+        ({"PORTAL_SMS_GATEWAY_URL": "ftp://sms"}, "PORTAL_SMS_GATEWAY_URL"),
+    ],
+)
+def test_bad_operations_settings_are_named(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(environ)
+
+
+def test_production_wants_an_https_gateway() -> None:
+    with pytest.raises(SettingsError, match="PORTAL_SMS_GATEWAY_URL must be an https"):
+        Settings.from_env({**PRODUCTION, "PORTAL_SMS_GATEWAY_URL": "http://sms.example.no"})

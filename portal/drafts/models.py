@@ -1,3 +1,5 @@
+"""The one table of drafts: what someone typed and has not saved (see ``portal/drafts/``)."""
+
 from __future__ import annotations
 
 from datetime import datetime

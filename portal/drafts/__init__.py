@@ -20,7 +20,7 @@ from flask_wtf.form import _Auto
 from sqlalchemy import ColumnElement, delete, select
 
 from portal.db import db_session, utcnow
-from portal.patient.models import ExpiredDraft
+from portal.drafts.models import ExpiredDraft
 
 KEEP_FOR = timedelta(days=1)
 #: The longest page path a draft can be kept for (the column's length).

@@ -1,0 +1,1 @@
+"""Monitoring for hospital trusts and municipalities: aggregate figures only (issue 7)."""

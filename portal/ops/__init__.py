@@ -1,0 +1,1 @@
+"""Running the portal: health checks for the load balancer, structured logs, backups (issue 7)."""
