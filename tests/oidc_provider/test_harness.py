@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +23,7 @@ from tests.oidc_provider.harness import (
     available,
     generate_client_key,
     running,
+    start,
 )
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=available() or "")
@@ -302,6 +304,18 @@ def test_citizen_id_token_ttl() -> None:
     with running("citizen", CITIZEN_CLIENTS, id_token_ttl=120) as provider:
         claims = citizen_login(provider.issuer, PID, "idporten-loa-high")
     assert claims["exp"] - claims["iat"] == 120
+
+
+def test_a_provider_that_cannot_start_says_why() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError) as failure:
+            start("citizen", CITIZEN_CLIENTS, port=port)
+    message = str(failure.value)
+    assert f"node exited with code 1 (port {port})" in message
+    assert "EADDRINUSE" in message
 
 
 # ---------------------------------------------------------------------------------------------
