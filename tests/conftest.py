@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,13 @@ from portal.settings import Settings
 from tests.helpers import PortalClient
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-anything"
+
+# Property tests explore new random examples on every run on a developer's machine. CI
+# (HYPOTHESIS_PROFILE=ci, set by .ci/run) tries the same examples every time, so a new
+# counterexample is found and fixed by whoever runs the tests, not met by a CI run of unrelated
+# work. Counterexamples once found stay as @example lines.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
