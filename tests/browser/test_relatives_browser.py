@@ -1,7 +1,8 @@
 """The relatives' journey in real Chromium at phone size, with axe (WCAG 2.2 A/AA) and touch
 targets on every page and state: the patient invites (with errors first), the relative opens the
 link, signs in, accepts, answers their own questionnaire (with an error first) and sends it; the
-patient lets them see the answers; the families page; a parent acting for a child."""
+patient lets them see the answers; the families page; the relative's choice of notices;
+a parent acting for a child."""
 
 from __future__ import annotations
 
@@ -104,6 +105,24 @@ def test_invite_accept_answer_and_share(context: BrowserContext, live_app: Flask
 
     relative.goto("/families-with-children")
     check_page(relative, "the page for families with children")
+
+    # The relative chooses notices by e-mail, with a mistake first.
+    relative.goto("/relative/")
+    relative.locator("#notices-link a").click()
+    expect(relative).to_have_url(re.compile(r"/relative/notices$"))
+    check_page(relative, "the relative's notices choice")
+    relative.locator("input[name=channel][value=email]").check(force=True)
+    relative.locator("#email").fill("per@")
+    relative.locator("#main-form button[type=submit]").click()
+    expect(relative.locator("#email-error")).to_be_visible()
+    check_page(relative, "the relative's notices choice with a mistake")
+    expect(relative.locator("#email")).to_have_value("per@")
+    relative.locator("#email").fill("per@example.no")
+    relative.locator("#main-form button[type=submit]").click()
+    expect(relative.locator(".error-summary")).to_have_count(0)
+    relative.reload()
+    expect(relative.locator("input[name=channel][value=email]")).to_be_checked()
+    expect(relative.locator("#email")).to_have_value("per@example.no")
     relative_context.close()
     watch.check()
 
