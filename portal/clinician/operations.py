@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from portal import audit
+from portal import access, audit
 from portal.contacts.models import Organisation
 from portal.notices import outbox
 from portal.pathway.models import Pathway, Patient, Touchpoint
@@ -105,8 +105,8 @@ def set_appointment(session: Session, touchpoint: Touchpoint, at: datetime, plac
         touchpoint.declined_on = None
         touchpoint.offer_again_on = None
     _changed(session, touchpoint, "appointment")
-    # The patient hears that something changed (issue 7), in this same transaction.
-    outbox.appointment_changed(session, touchpoint, current_settings())
+    # The patient (and a child's parents) hear that something changed, in this same transaction.
+    outbox.appointment_changed(session, touchpoint, current_settings(), access.local_today())
     return undone
 
 

@@ -10,7 +10,8 @@ processes (``INSERT ... ON CONFLICT DO NOTHING``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from portal.notices.models import Channel, Choice, Notice, NoticeKind
 from portal.pathway.models import Pathway, Patient, Touchpoint
 from portal.questionnaire import definition as definitions
 from portal.questionnaire.models import Response
+from portal.relatives import minors
 from portal.relatives.models import Relative, RelativeInvitation, RelativeLink
 from portal.settings import Settings
 
@@ -36,6 +38,7 @@ RECENT_DAYS = 7
 #: The pages the links point at (checked against the routes in tests/unit and integration).
 PATIENT_HOME = "/patient/"
 PATIENT_PREFERENCES = "/patient/notices"
+RELATIVE_HOME = "/relative/"
 RELATIVE_PREFERENCES = "/relative/notices"
 WORKLIST = "/staff/"
 
@@ -111,23 +114,25 @@ def _locale(preferred: str | None, settings: Settings) -> str:
 # --- hooks ---------------------------------------------------------------------------------
 
 
-def appointment_changed(session: Session, touchpoint: Touchpoint, settings: Settings) -> int:
+def appointment_changed(session: Session, touchpoint: Touchpoint, settings: Settings,
+                        today: date) -> int:
     """An appointment was booked or moved: tell the patient (not when, not where: the portal
-    shows that). The time is in the key, so each change makes one notice, a re-save none."""
+    shows that), and the parents of a child patient while they may see appointments. The time
+    is in the key, so each change makes one notice, a re-save none."""
     moment = touchpoint.appointment_at
     if moment is None or moment < utcnow():
         return 0
     patient = touchpoint.pathway.patient
-    target = channel_for(patient.notice_channel, patient.email, patient.mobile)
-    if target is None:
-        return 0
-    channel, recipient = target
-    return _insert(session, [{
-        "kind": NoticeKind.APPOINTMENT, "channel": channel, "recipient": recipient,
-        "locale": _locale(patient.preferred_locale, settings), "link": PATIENT_HOME,
-        "patient_id": patient.id, "touchpoint_id": touchpoint.id,
-        "dedupe_key": f"appointment:tp{touchpoint.id}:{_stamp(moment)}:patient{patient.id}",
-    }])
+    key = f"appointment:tp{touchpoint.id}:{_stamp(moment)}"
+    person = (patient.id, patient.email, patient.mobile, patient.notice_channel,
+              patient.preferred_locale)
+    rows = [_row(NoticeKind.APPOINTMENT, settings, person, "patient", PATIENT_HOME,
+                 f"{key}:patient{patient.id}", touchpoint_id=touchpoint.id)]
+    for parent in guardians(session, settings, today, [patient.id],
+                            minors.GuardianAccess.LIMITED)[patient.id]:
+        rows.append(_row(NoticeKind.APPOINTMENT, settings, parent, "relative", RELATIVE_HOME,
+                         f"{key}:guardian{parent[0]}", touchpoint_id=touchpoint.id))
+    return _insert(session, [row for row in rows if row])
 
 
 def _stamp(moment: datetime) -> str:
@@ -211,8 +216,9 @@ def _touchpoints(*columns: Any) -> Any:
 
 def plan(session: Session, settings: Settings, today: date) -> Planned:
     """Enqueue the questionnaire-open notices and reminders due on ``today`` (in the display
-    time zone). Three queries and at most three inserts, whatever the number of patients; a
-    second run the same day adds nothing."""
+    time zone), for the patient and, for a child patient, the parents who act on the child's
+    behalf. Four queries and at most two inserts, whatever the number of patients; a second run
+    the same day adds nothing."""
     take_write_lock(session)
     person = (Patient.id, Patient.email, Patient.mobile, Patient.notice_channel,
               Patient.preferred_locale)
@@ -249,8 +255,46 @@ def plan(session: Session, settings: Settings, today: date) -> Planned:
                       f"reminder:tp{found.id}:{_stamp(found.appointment_at)}:patient{found[3]}",
                       touchpoint_id=found.id)
                  for found in due]
+    # A child's questionnaire is answered by a parent acting for the child: the parent hears of
+    # it too, with a link to their own page, where they choose to act for the child.
+    parents = guardians(session, settings, today, {found[2] for found in opened}
+                        | {found[3] for found in due}, minors.GuardianAccess.FULL)
+    rows += [_row(NoticeKind.QUESTIONNAIRE_OPEN, settings, parent, "relative", RELATIVE_HOME,
+                  f"open:tp{found.id}:guardian{parent[0]}", touchpoint_id=found.id)
+             for found in opened for parent in parents[found[2]]]
+    reminders += [_row(NoticeKind.REMINDER, settings, parent, "relative", RELATIVE_HOME,
+                       f"reminder:tp{found.id}:{_stamp(found.appointment_at)}"
+                       f":guardian{parent[0]}", touchpoint_id=found.id)
+                  for found in due for parent in parents[found[3]]]
     return Planned(_insert(session, [r for r in rows if r]),
                    _insert(session, [r for r in reminders if r]))
+
+
+def guardians(session: Session, settings: Settings, today: date, patient_ids: Collection[int],
+              at_least: minors.GuardianAccess) -> defaultdict[int, list[tuple[Any, ...]]]:
+    """The parents registered for these patients (accepted, not withdrawn) whose access today,
+    by the child's age, is ``at_least`` this (FULL: acting for the child; LIMITED: also those
+    who see appointments only), each as (id, email, mobile, choice, locale), by patient id. One
+    query; the age rule is applied here, as everywhere (``minors.guardian_access``)."""
+    allowed = ({minors.GuardianAccess.FULL} if at_least == minors.GuardianAccess.FULL
+               else {minors.GuardianAccess.FULL, minors.GuardianAccess.LIMITED})
+    found = session.execute(
+        select(RelativeLink.patient_id, Patient.national_id, Relative.id, Relative.email,
+               Relative.mobile, Relative.notice_channel, Relative.preferred_locale)
+        .join(Relative, Relative.id == RelativeLink.relative_id)
+        .join(Patient, Patient.id == RelativeLink.patient_id)
+        .where(RelativeLink.patient_id.in_(sorted(patient_ids)),
+               RelativeLink.guardian.is_(True), RelativeLink.accepted_at.is_not(None),
+               RelativeLink.withdrawn_at.is_(None))
+        .order_by(RelativeLink.patient_id, Relative.id)).all()
+    by_patient: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for patient_id, national_id, *parent in found:
+        access = minors.guardian_access(national_id, today,
+                                        settings.guardian_full_access_below_age,
+                                        settings.guardian_limited_access_below_age)
+        if access in allowed:
+            by_patient[patient_id].append(tuple(parent))
+    return by_patient
 
 
 def _row(kind: NoticeKind, settings: Settings, person: Sequence[Any], owner: str, link: str,

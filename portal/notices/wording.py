@@ -50,8 +50,9 @@ def _main(kind: str, link: str) -> str:
         return _("There is something in the patient portal that you have not finished yet. "
                  "Sign in to see it: %(link)s", link=link)
     if kind == NoticeKind.APPOINTMENT:
-        return _("An appointment has been booked or changed for you in the patient portal. "
-                 "Sign in to see it: %(link)s", link=link)
+        # Not "for you": a parent gets it for their child too.
+        return _("An appointment has been booked or changed in the patient portal. Sign in to "
+                 "see it: %(link)s", link=link)
     if kind == NoticeKind.INVITATION:
         return _("You have been invited as a relative in the patient portal. Open the link and "
                  "sign in with ID-porten to see who invited you and to accept. The link can be "

@@ -1,7 +1,8 @@
 """The planner (``portal notices plan``, run first by ``send``): questionnaire-open notices for
 touchpoints that opened lately (and for relatives answering their own questionnaire), reminders
-before an appointment with nothing sent; idempotent, and a fixed number of statements however
-many patients there are."""
+before an appointment with nothing sent, both for the parents acting for a child patient too, and
+the appointment hook's notices to those parents; idempotent, and a fixed number of statements
+however many patients there are."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from sqlalchemy import event, select
 from portal.db import session_factory
 from portal.demo import generator
 from portal.notices.models import Notice, NoticeKind
-from portal.notices.outbox import RECENT_DAYS, plan
+from portal.notices.outbox import RECENT_DAYS, Planned, appointment_changed, plan
+from portal.relatives.models import RelativeLink
 from tests import factories
 from tests.integration.journey import fresh
+from tests.integration.test_guardians import child
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -136,6 +139,63 @@ def test_the_planner_sends_the_same_statements_for_40_and_200_patients(app, db, 
             event.remove(engine, "before_cursor_execute", count)
         counts.append(recorded)
     reads = [[s for s in run if not s.startswith("INSERT")] for run in counts]
-    assert len(reads[0]) == len(reads[1]) <= 4  # SQLite's write lock, then three queries
+    assert len(reads[0]) == len(reads[1]) <= 5  # SQLite's write lock, then four queries
     assert all(len([s for s in run if s.startswith("INSERT")]) <= 2 for run in counts)
     assert _notices(db)  # the generated data has openings to announce
+
+
+def _parent(db, of, email: str, withdrawn: bool = False):
+    """A parent registered for the child patient ``of`` (a guardian link), with an e-mail."""
+    parent = factories.relative(db, of, own=False, withdrawn=withdrawn)
+    parent.email = email
+    db.scalars(select(RelativeLink).where(RelativeLink.relative_id == parent.id)).one() \
+        .guardian = True
+    db.commit()
+    return parent
+
+
+def _for_relatives(db) -> list[tuple[str, int | None, str, str | None]]:
+    return [(n.kind, n.relative_id, n.recipient, n.link) for n in _notices(db)
+            if n.relative_id is not None]
+
+
+def test_the_parents_acting_for_a_child_hear_of_the_questionnaire_and_the_reminder(app, db,
+                                                                                    settings):
+    young = child(db, 9, days=0)
+    parent = _parent(db, young, "mor@example.no")
+    _parent(db, young, "far@example.no", withdrawn=True)
+    older = child(db, 14, days=0)  # the parents see appointments only: no questionnaire
+    _parent(db, older, "mor2@example.no")
+    assert _planned(app, db, settings).questionnaire_open == 1
+    tp = young.current_pathway.touchpoints[0]
+    assert _for_relatives(db) == [("questionnaire_open", parent.id, "mor@example.no", "/relative/")]
+    assert _notices(db)[0].dedupe_key == f"open:tp{tp.id}:guardian{parent.id}"
+
+    waiting = child(db, 10)
+    other = _parent(db, waiting, "far3@example.no")
+    waiting.current_pathway.created_at = datetime.now(UTC) - timedelta(days=100)
+    waiting.current_pathway.touchpoints[1].appointment_at = datetime.now(UTC) + timedelta(days=1)
+    db.commit()
+    assert _planned(app, db, settings).reminders == 1
+    assert _for_relatives(db)[1:] == [("reminder", other.id, "far3@example.no", "/relative/")]
+    assert _planned(app, db, settings) == Planned(0, 0)
+
+
+def test_an_appointment_is_told_to_the_parents_who_may_see_it(app, db, settings):
+    when = datetime.now(UTC) + timedelta(days=20)
+    told, parents = {}, {}
+    for age in (9, 14, 17):  # full access, appointments only, nothing from 16
+        person = child(db, age)
+        parent = parents[age] = _parent(db, person, f"forelder{age}@example.no")
+        touchpoint = person.current_pathway.touchpoints[1]
+        touchpoint.appointment_at = when
+        with app.app_context():
+            appointment_changed(db, touchpoint, settings, _today())
+            appointment_changed(db, touchpoint, settings, _today())  # a re-save: nothing new
+        db.commit()
+        told[age] = [r for r in _for_relatives(db) if r[1] == parent.id]
+    assert told == {
+        9: [("appointment", parents[9].id, "forelder9@example.no", "/relative/")],
+        14: [("appointment", parents[14].id, "forelder14@example.no", "/relative/")],
+        17: [],
+    }
