@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal import create_app
@@ -22,6 +23,10 @@ from portal.settings import Settings
 from tests import factories
 from tests.browser.support import CHROMIUM, NO_CHROMIUM, PHONE, PHONE_SIZES
 from tests.conftest import TEST_SECRET, _empty_all_tables
+
+# An expectation waits up to 15 s (Playwright's default is 5): a CI machine busy with PostgreSQL,
+# Java and Node can take longer than 5 s to serve a page. A check that passes does not wait.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
