@@ -11,7 +11,7 @@ processes (``INSERT ... ON CONFLICT DO NOTHING``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -128,10 +128,11 @@ def appointment_changed(session: Session, touchpoint: Touchpoint, settings: Sett
               patient.preferred_locale)
     rows = [_row(NoticeKind.APPOINTMENT, settings, person, "patient", PATIENT_HOME,
                  f"{key}:patient{patient.id}", touchpoint_id=touchpoint.id)]
-    for parent in guardians(session, settings, today, [patient.id],
-                            minors.GuardianAccess.LIMITED)[patient.id]:
-        rows.append(_row(NoticeKind.APPOINTMENT, settings, parent, "relative", RELATIVE_HOME,
-                         f"{key}:guardian{parent[0]}", touchpoint_id=touchpoint.id))
+    parents = guardians(session, settings, today, [patient.id], minors.may_see_appointments)
+    rows += _besides(rows, [
+        _row(NoticeKind.APPOINTMENT, settings, parent, "relative", RELATIVE_HOME,
+             f"{key}:guardian{parent[0]}", touchpoint_id=touchpoint.id)
+        for parent in parents[patient.id]])
     return _insert(session, [row for row in rows if row])
 
 
@@ -258,26 +259,44 @@ def plan(session: Session, settings: Settings, today: date) -> Planned:
     # A child's questionnaire is answered by a parent acting for the child: the parent hears of
     # it too, with a link to their own page, where they choose to act for the child.
     parents = guardians(session, settings, today, {found[2] for found in opened}
-                        | {found[3] for found in due}, minors.GuardianAccess.FULL)
-    rows += [_row(NoticeKind.QUESTIONNAIRE_OPEN, settings, parent, "relative", RELATIVE_HOME,
-                  f"open:tp{found.id}:guardian{parent[0]}", touchpoint_id=found.id)
-             for found in opened for parent in parents[found[2]]]
-    reminders += [_row(NoticeKind.REMINDER, settings, parent, "relative", RELATIVE_HOME,
-                       f"reminder:tp{found.id}:{_stamp(found.appointment_at)}"
-                       f":guardian{parent[0]}", touchpoint_id=found.id)
-                  for found in due for parent in parents[found[3]]]
+                        | {found[3] for found in due}, minors.may_act_for)
+    rows += _besides(rows, [
+        _row(NoticeKind.QUESTIONNAIRE_OPEN, settings, parent, "relative", RELATIVE_HOME,
+             f"open:tp{found.id}:guardian{parent[0]}", touchpoint_id=found.id)
+        for found in opened for parent in parents[found[2]]])
+    reminders += _besides(reminders, [
+        _row(NoticeKind.REMINDER, settings, parent, "relative", RELATIVE_HOME,
+             f"reminder:tp{found.id}:{_stamp(found.appointment_at)}:guardian{parent[0]}",
+             touchpoint_id=found.id)
+        for found in due for parent in parents[found[3]]])
     return Planned(_insert(session, [r for r in rows if r]),
                    _insert(session, [r for r in reminders if r]))
 
 
+def _besides(rows: Sequence[dict[str, Any]],
+             parents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parents' rows that do not repeat news already going to the same address: a child's
+    own address is often a parent's, and two parents may share one, and nobody should get the
+    same message twice."""
+    def news(row: dict[str, Any]) -> tuple[Any, ...]:
+        return row["kind"], row["touchpoint_id"], row["channel"], row["recipient"]
+
+    seen = {news(row) for row in rows if row}
+    kept = []
+    for row in parents:
+        if row and news(row) not in seen:
+            seen.add(news(row))
+            kept.append(row)
+    return kept
+
+
 def guardians(session: Session, settings: Settings, today: date, patient_ids: Collection[int],
-              at_least: minors.GuardianAccess) -> defaultdict[int, list[tuple[Any, ...]]]:
+              allowed: Callable[[minors.GuardianAccess], bool],
+              ) -> defaultdict[int, list[tuple[Any, ...]]]:
     """The parents registered for these patients (accepted, not withdrawn) whose access today,
-    by the child's age, is ``at_least`` this (FULL: acting for the child; LIMITED: also those
-    who see appointments only), each as (id, email, mobile, choice, locale), by patient id. One
-    query; the age rule is applied here, as everywhere (``minors.guardian_access``)."""
-    allowed = ({minors.GuardianAccess.FULL} if at_least == minors.GuardianAccess.FULL
-               else {minors.GuardianAccess.FULL, minors.GuardianAccess.LIMITED})
+    by the child's age, is ``allowed`` (``minors.may_act_for``, ``minors.may_see_appointments``),
+    each as (id, email, mobile, choice, locale), by patient id. One query; the age rule is
+    ``minors.guardian_access``, as everywhere."""
     found = session.execute(
         select(RelativeLink.patient_id, Patient.national_id, Relative.id, Relative.email,
                Relative.mobile, Relative.notice_channel, Relative.preferred_locale)
@@ -292,7 +311,7 @@ def guardians(session: Session, settings: Settings, today: date, patient_ids: Co
         access = minors.guardian_access(national_id, today,
                                         settings.guardian_full_access_below_age,
                                         settings.guardian_limited_access_below_age)
-        if access in allowed:
+        if allowed(access):
             by_patient[patient_id].append(tuple(parent))
     return by_patient
 

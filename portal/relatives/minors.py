@@ -61,6 +61,11 @@ def may_act_for(access: GuardianAccess) -> bool:
     return access == GuardianAccess.FULL
 
 
+def may_see_appointments(access: GuardianAccess) -> bool:
+    """The relative's page of contact points shows the appointments too."""
+    return CONTACTS in guardian_permissions(access)
+
+
 def link_permissions(link: RelativeLink, today: date, full_below: int,
                      limited_below: int) -> frozenset[str]:
     """What an accepted link allows today: the patient's choices, or for a guardian link the

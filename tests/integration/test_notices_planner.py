@@ -199,3 +199,19 @@ def test_an_appointment_is_told_to_the_parents_who_may_see_it(app, db, settings)
         14: [("appointment", parents[14].id, "forelder14@example.no", "/relative/")],
         17: [],
     }
+
+
+def test_an_address_shared_by_a_child_and_the_parents_gets_each_message_once(app, db, settings):
+    young = child(db, 8, days=0)
+    young.email = "familien@example.no"  # enrolment took the family's address
+    db.commit()
+    _parent(db, young, "familien@example.no")
+    _parent(db, young, "familien@example.no")
+    own = _parent(db, young, "far@example.no")
+    assert _planned(app, db, settings).questionnaire_open == 2
+    assert [(n.patient_id, n.relative_id, n.recipient) for n in _notices(db)] == [
+        (young.id, None, "familien@example.no"), (None, own.id, "far@example.no")]
+    touchpoint = young.current_pathway.touchpoints[1]
+    touchpoint.appointment_at = datetime.now(UTC) + timedelta(days=20)
+    with app.app_context():
+        assert appointment_changed(db, touchpoint, settings, _today()) == 2
